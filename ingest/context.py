@@ -1,0 +1,253 @@
+"""Code context for findings from a repository checkout (`flywheel ingest --repo PATH`).
+
+Each finding gets its flagged lines, a snippet with surrounding lines, the innermost
+enclosing function or class, the language and, where detectable, the web framework.
+
+A report path is read only when it resolves inside the repository root: `../../etc/passwd`,
+absolute paths elsewhere and symlinks that leave the checkout are refused with a warning and
+the finding keeps no context from the repository.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ingest.finding import Finding
+
+CONTEXT_LINES = 3  # lines shown above and below the flagged lines
+MAX_FILE_BYTES = 2_000_000  # larger files (minified, generated) are not read for context
+
+LANGUAGES = {
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".jsx": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".java": "java",
+    ".kt": "kotlin",
+    ".go": "go",
+    ".rb": "ruby",
+    ".php": "php",
+    ".cs": "csharp",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".hpp": "cpp",
+    ".rs": "rust",
+    ".scala": "scala",
+    ".swift": "swift",
+    ".sh": "bash",
+    ".bash": "bash",
+    ".tf": "terraform",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".xml": "xml",
+    ".html": "html",
+    ".sql": "sql",
+    ".dockerfile": "dockerfile",
+}
+_FILENAMES = {
+    "dockerfile": "dockerfile",
+    "makefile": "make",
+    "requirements.txt": "pip-requirements",
+}
+
+# (framework, pattern over the file's text). First match wins; order: most specific first.
+_FRAMEWORKS = (
+    ("fastapi", re.compile(r"^\s*(from fastapi\b|import fastapi\b)", re.M)),
+    ("django", re.compile(r"^\s*(from django\b|import django\b)", re.M)),
+    ("flask", re.compile(r"^\s*(from flask\b|import flask\b)", re.M)),
+    ("express", re.compile(r"require\(['\"]express['\"]\)|from ['\"]express['\"]")),
+    ("spring", re.compile(r"import org\.springframework\.")),
+    ("rails", re.compile(r"<\s*(ApplicationController|ActiveRecord::Base)\b")),
+)
+# Heuristic scope openers for languages we do not parse.
+_SCOPE = re.compile(
+    r"^\s*(?:(?:public|private|protected|static|async|export|final|abstract|def|fn|func|"
+    r"function|class|interface|struct|impl|module)\b[^;=]*?)"
+    r"(?:\bdef|\bfn|\bfunc|\bfunction|\bclass|\binterface|\bstruct|\bimpl|\bmodule)?\s*"
+    r"([A-Za-z_][\w$]*)\s*[(<{:]"
+)
+
+
+@dataclass
+class _Source:
+    lines: list[str]
+    language: str | None
+    framework: str | None
+    scopes: list[tuple[int, int, str]] | None = None  # (first, last, name), Python only
+
+
+@dataclass
+class ContextReader:
+    """Reads source files under `root` once each and answers context questions."""
+
+    root: Path
+    context_lines: int = CONTEXT_LINES
+    warnings: list[str] = field(default_factory=list)
+    _cache: dict[str, _Source | None] = field(default_factory=dict)
+    _real_root: str = ""
+
+    def __post_init__(self) -> None:
+        self._real_root = os.path.realpath(self.root)
+
+    def relative_path(self, path: str) -> str | None:
+        """The repository-relative POSIX path of a report path, or None when it is outside."""
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = Path(self._real_root) / candidate
+        real = os.path.realpath(candidate)
+        if real != self._real_root and not real.startswith(self._real_root + os.sep):
+            return None
+        return PurePosixPath(Path(real).relative_to(self._real_root)).as_posix()
+
+    def apply(self, finding: Finding) -> None:
+        """Fill the finding's code context from the file it names, when it is safe to read."""
+        if not finding.path:
+            return
+        source = self._source(finding.path)
+        if source is None:
+            return
+        # Report paths may be absolute or ./-prefixed; store them relative to the root.
+        relative = self.relative_path(finding.path)
+        if relative:
+            finding.path = relative
+        finding.language = source.language or finding.language
+        finding.framework = source.framework or finding.framework
+        start = finding.start_line
+        if not start or start > len(source.lines):
+            return
+        end = min(max(finding.end_line or start, start), len(source.lines))
+        finding.flagged_text = "\n".join(source.lines[start - 1 : end])
+        first = max(1, start - self.context_lines)
+        last = min(len(source.lines), end + self.context_lines)
+        finding.snippet = "\n".join(source.lines[first - 1 : last])
+        finding.snippet_start_line = first
+        finding.enclosing = _enclosing(source, start) or finding.enclosing
+
+    def _source(self, path: str) -> _Source | None:
+        if path in self._cache:
+            return self._cache[path]
+        source = self._read(path)
+        self._cache[path] = source
+        return source
+
+    def _read(self, path: str) -> _Source | None:
+        relative = self.relative_path(path)
+        if relative is None:
+            self.warnings.append(
+                f"{path}: resolves outside the repository root {self.root}; not read, "
+                "the finding keeps no code context"
+            )
+            return None
+        full = Path(self._real_root) / relative
+        try:
+            if not full.is_file():
+                self.warnings.append(f"{path}: not found under {self.root}; no code context")
+                return None
+            if full.stat().st_size > MAX_FILE_BYTES:
+                self.warnings.append(f"{path}: larger than {MAX_FILE_BYTES} bytes; no code context")
+                return None
+            text = full.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            self.warnings.append(f"{path}: could not be read ({exc.strerror}); no code context")
+            return None
+        language = language_of(relative)
+        framework = next((name for name, rx in _FRAMEWORKS if rx.search(text)), None)
+        source = _Source(lines=text.splitlines(), language=language, framework=framework)
+        if language == "python":
+            source.scopes = _python_scopes(text)
+        return source
+
+
+def language_of(path: str) -> str | None:
+    name = PurePosixPath(path).name.lower()
+    if name in _FILENAMES:
+        return _FILENAMES[name]
+    if name.startswith("dockerfile"):
+        return "dockerfile"
+    return LANGUAGES.get(PurePosixPath(name).suffix)
+
+
+def _python_scopes(text: str) -> list[tuple[int, int, str]] | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None  # fall back to the indentation heuristic
+    scopes: list[tuple[int, int, str]] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                keyword = "class" if isinstance(child, ast.ClassDef) else "def"
+                name = f"{prefix}{child.name}"
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                scopes.append((first, child.end_lineno or child.lineno, f"{keyword} {name}"))
+                visit(child, f"{name}.")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return scopes
+
+
+def _enclosing(source: _Source, line: int) -> str | None:
+    if source.scopes is not None:
+        inner = None
+        for first, last, name in source.scopes:
+            if first <= line <= last and (inner is None or first >= inner[0]):
+                inner = (first, last, name)
+        return inner[2] if inner else None
+    # Other languages: the nearest line above that opens a scope with less indentation.
+    flagged = source.lines[line - 1]
+    indent = len(flagged) - len(flagged.lstrip())
+    for text in reversed(source.lines[: line - 1]):
+        stripped = text.lstrip()
+        if not stripped:
+            continue
+        if len(text) - len(stripped) < indent or indent == 0:
+            match = _SCOPE.match(text)
+            if match:
+                return stripped.split("{")[0].strip()[:120]
+    return None
+
+
+def git_commit(root: Path) -> str | None:
+    """HEAD of the checkout at `root`, when it is a git repository."""
+    return _git(root, "rev-parse", "HEAD")
+
+
+def git_repository_name(root: Path) -> str:
+    """A stable name for the checkout: its origin URL without credentials or `.git`, else the
+    directory name."""
+    url = _git(root, "config", "--get", "remote.origin.url")
+    if url:
+        url = re.sub(r"^[a-z+]+://[^@/]*@", lambda m: m.group(0).split("//")[0] + "//", url)
+        url = re.sub(r"\.git$", "", url.strip())
+        return url
+    return Path(os.path.realpath(root)).name
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    value = out.stdout.strip()
+    return value if out.returncode == 0 and value else None

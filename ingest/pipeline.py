@@ -1,0 +1,307 @@
+"""Ingest report files: read -> parse -> context -> redact -> identity -> store.
+
+One transaction per report: a report that fails writes nothing, and the other reports of the
+same call are still ingested. Only our own `IngestError`s are caught; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import orjson
+
+from ingest.context import ContextReader, git_commit, git_repository_name
+from ingest.errors import (
+    EmptyReport,
+    IngestError,
+    MalformedReport,
+    ReportTooLarge,
+    UnreadableReport,
+)
+from ingest.finding import ParsedReport
+from ingest.identity import assign_identities
+from ingest.parsers import parse_document
+from ingest.redact import Redactor
+from ingest.store import FindingsStore, PreparedRun, RunOutcome
+
+DEFAULT_MAX_REPORT_BYTES = 1024 * 1024 * 1024  # 1 GiB
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    repo: Path | None = None  # checkout to read code context from
+    repository: str | None = None  # repository name; default: from --repo, else the report
+    service: str = ""
+    commit: str | None = None
+    format: str | None = None
+    max_report_bytes: int = DEFAULT_MAX_REPORT_BYTES
+    scanned_at: datetime | None = None  # when the report does not say; default: now
+
+
+@dataclass
+class ReportResult:
+    path: str
+    status: Literal["ingested", "unchanged", "failed"]
+    format: str | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    runs: list[RunOutcome] = field(default_factory=list)
+    records: int = 0
+
+    def counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for run in self.runs:
+            total.update(run.counts)
+        return total
+
+
+@dataclass
+class IngestSummary:
+    reports: list[ReportResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "failed"]
+
+    def totals(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for report in self.reports:
+            total.update(report.counts())
+        return total
+
+    def by_tool(self) -> dict[str, Counter[str]]:
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        for report in self.reports:
+            for run in report.runs:
+                table[run.tool].update(run.counts)
+        return dict(table)
+
+    def by_severity(self) -> dict[str, Counter[str]]:
+        table: dict[str, Counter[str]] = defaultdict(Counter)
+        for report in self.reports:
+            for run in report.runs:
+                for severity, counts in run.by_severity.items():
+                    table[severity].update(counts)
+        return dict(table)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "totals": dict(self.totals()),
+            "by_tool": {k: dict(v) for k, v in self.by_tool().items()},
+            "by_severity": {k: dict(v) for k, v in self.by_severity().items()},
+            "reports": [
+                {
+                    "path": r.path,
+                    "status": r.status,
+                    "format": r.format,
+                    "error": r.error,
+                    "records": r.records,
+                    "warnings": r.warnings,
+                    "counts": dict(r.counts()),
+                    "runs": [
+                        {
+                            "tool": run.tool,
+                            "scan_run_id": run.scan_run_id,
+                            "applied_lifecycle": run.applied_lifecycle,
+                            "duplicates": run.duplicates,
+                            "counts": dict(run.counts),
+                        }
+                        for run in r.runs
+                    ],
+                }
+                for r in self.reports
+            ],
+        }
+
+
+def ingest_paths(
+    paths: Iterable[Path],
+    store: FindingsStore,
+    options: IngestOptions = IngestOptions(),
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Ingest each report; failures are recorded in the summary and do not stop the others."""
+    summary = IngestSummary()
+    for path in paths:
+        try:
+            summary.reports.append(ingest_report(path, store, options, progress))
+        except IngestError as error:
+            summary.reports.append(ReportResult(path=str(path), status="failed", error=str(error)))
+    return summary
+
+
+def read_report(path: Path, max_bytes: int) -> bytes:
+    """The report's bytes, or an error saying why they cannot be used."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise UnreadableReport(path, "not a regular file")
+        if size > max_bytes:
+            raise ReportTooLarge(
+                path,
+                f"{size:,} bytes is over the limit of {max_bytes:,}",
+                hint="raise FLYWHEEL_MAX_REPORT_MB or split the scan",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableReport(path, "no such file") from None
+    except PermissionError:
+        raise UnreadableReport(path, "permission denied") from None
+    except IsADirectoryError:
+        raise UnreadableReport(path, "is a directory") from None
+    except OSError as exc:
+        raise UnreadableReport(path, f"cannot be read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise EmptyReport(
+            path,
+            "the file is empty" if not data else "the file holds only whitespace",
+            hint="a scan with no findings still writes a document; re-run the scanner",
+        )
+    return data
+
+
+def load_document(data: bytes, path: Path | str) -> object:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # UTF-8 byte order mark (some Windows tools write one)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        truncated = exc.pos >= len(data.rstrip()) - 1
+        raise MalformedReport(
+            path,
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            hint="the file looks truncated" if truncated else "",
+        ) from None
+
+
+def ingest_report(
+    path: Path,
+    store: FindingsStore,
+    options: IngestOptions = IngestOptions(),
+    progress: Progress | None = None,
+) -> ReportResult:
+    path = Path(path)
+    data = read_report(path, options.max_report_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    size = len(data)
+
+    repository = options.repository
+    if repository is None and options.repo is not None:
+        repository = git_repository_name(options.repo)
+    commit = options.commit
+    if commit is None and options.repo is not None:
+        commit = git_commit(options.repo)
+
+    # The same bytes for the same scope were ingested already: nothing to do (not even parse).
+    if repository is not None and store.report_id(sha256, repository, options.service):
+        return ReportResult(
+            path=str(path),
+            status="unchanged",
+            warnings=["already ingested (same content): nothing changed"],
+        )
+
+    document = load_document(data, path)
+    del data
+    try:
+        parsed = parse_document(document, options.format)
+    except IngestError as error:
+        raise error.with_path(path) from None
+    del document
+
+    # A repository named by the report itself (SARIF versionControlProvenance) counts too.
+    if repository is None:
+        named = {run.repository for run in parsed.runs if run.repository}
+        repository = named.pop() if len(named) == 1 else ""
+        if store.report_id(sha256, repository, options.service):
+            return ReportResult(
+                path=str(path),
+                status="unchanged",
+                format=parsed.format,
+                warnings=["already ingested (same content): nothing changed"],
+            )
+
+    result = ReportResult(
+        path=str(path),
+        status="ingested",
+        format=parsed.format,
+        warnings=list(parsed.warnings),
+        records=parsed.finding_count,
+    )
+    if not (repository or options.service):
+        result.warnings.append(
+            "no repository or service named: findings this report no longer lists are not "
+            "closed (pass --repo or --service)"
+        )
+    runs = prepare_runs(parsed, repository, commit, options, result.warnings, progress)
+    result.runs = store.write_report(
+        {
+            "path": str(path),
+            "sha256": sha256,
+            "format": parsed.format,
+            "size_bytes": size,
+            "repository": repository,
+            "service": options.service,
+            "record_count": parsed.finding_count,
+        },
+        runs,
+    )
+    if progress:
+        progress("stored", parsed.finding_count, parsed.finding_count)
+    return result
+
+
+def prepare_runs(
+    parsed: ParsedReport,
+    repository: str,
+    commit: str | None,
+    options: IngestOptions,
+    warnings: list[str],
+    progress: Progress | None = None,
+) -> list[PreparedRun]:
+    """Everything between parsing and storing: scope, context, redaction, identity."""
+    reader = ContextReader(options.repo) if options.repo is not None else None
+    redactor = Redactor(s for run in parsed.runs for f in run.findings for s in f.secrets)
+    total = parsed.finding_count
+    done = 0
+    now = options.scanned_at or datetime.now(UTC)
+    prepared = []
+    for run in parsed.runs:
+        run_commit = commit or run.commit
+        for finding in run.findings:
+            # Straight into __dict__: pydantic's __setattr__ costs ~1 us, and these are plain
+            # strings of the right type.
+            values = finding.__dict__
+            values["repository"] = repository
+            values["service"] = options.service
+            if values["commit"] is None:
+                values["commit"] = run_commit
+            if reader is not None:
+                reader.apply(finding)
+            redactor.finding(finding)
+            done += 1
+            if progress and done % 5000 == 0:
+                progress("prepared", done, total)
+        unique, repeats = assign_identities(run.findings)
+        prepared.append(
+            PreparedRun(
+                tool=run.tool,
+                tool_version=run.tool_version,
+                repository=repository,
+                service=options.service,
+                commit=run_commit,
+                scanned_at=run.scanned_at or now,
+                findings=unique,
+                record_count=len(run.findings),
+                duplicates=repeats,
+            )
+        )
+    if reader is not None:
+        warnings.extend(reader.warnings)
+    return prepared

@@ -1,0 +1,146 @@
+"""The findings store: SQLite by default, PostgreSQL in production (same code, same tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ingest.finding import Severity, Status
+from ingest.store.engine import ensure_schema, make_engine
+from ingest.store.tables import FindingEvent, FindingRecord, Report, ScanRun
+from ingest.store.writer import PreparedRun, RunOutcome, insert_report, write_run
+
+__all__ = [
+    "FindingEvent",
+    "FindingFilter",
+    "FindingRecord",
+    "FindingsStore",
+    "PreparedRun",
+    "Report",
+    "RunOutcome",
+    "ScanRun",
+]
+
+
+class FindingFilter(BaseModel):
+    """Filters for listing findings; every field is optional and they combine with AND."""
+
+    repository: str | None = None
+    service: str | None = None
+    tool: str | None = None
+    kind: str | None = None
+    rule_id: str | None = None
+    path_prefix: str | None = None
+    statuses: list[Status] = []
+    min_severity: Severity | None = None
+    cwe: int | None = None
+    cross_tool_key: str | None = None
+
+
+class FindingsStore:
+    """Opens the database named by `url`, migrating it to the current schema."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        if migrate:
+            ensure_schema(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # Writing ------------------------------------------------------------------------------
+
+    def report_id(self, sha256: str, repository: str, service: str) -> int | None:
+        """The id of a report with these bytes already ingested for this repository/service."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(Report.id).where(
+                    Report.sha256 == sha256,
+                    Report.repository == repository,
+                    Report.service == service,
+                )
+            ).scalar()
+
+    def write_report(self, report: dict[str, Any], runs: Sequence[PreparedRun]) -> list[RunOutcome]:
+        """Store a report and its runs in ONE transaction: all of it or nothing."""
+        with self.engine.begin() as conn:
+            report_id = insert_report(conn, report)
+            return [write_run(conn, report_id, run) for run in runs]
+
+    # Reading ------------------------------------------------------------------------------
+
+    def findings(
+        self, where: FindingFilter | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[FindingRecord]:
+        statement = select(FindingRecord).order_by(FindingRecord.id)
+        statement = statement.where(*self._clauses(where or FindingFilter()))
+        if limit is not None:
+            statement = statement.limit(limit).offset(offset)
+        with Session(self.engine) as session:
+            return list(session.exec(statement).all())
+
+    def count(self, where: FindingFilter | None = None) -> int:
+        statement = sa.select(sa.func.count()).select_from(FindingRecord)
+        statement = statement.where(*self._clauses(where or FindingFilter()))
+        with self.engine.connect() as conn:
+            return int(conn.execute(statement).scalar_one())
+
+    def finding(self, finding_id: int) -> FindingRecord | None:
+        with Session(self.engine) as session:
+            return session.get(FindingRecord, finding_id)
+
+    def events(self, finding_id: int) -> list[FindingEvent]:
+        with Session(self.engine) as session:
+            statement = (
+                select(FindingEvent)
+                .where(FindingEvent.finding_id == finding_id)
+                .order_by(FindingEvent.at, FindingEvent.id)
+            )
+            return list(session.exec(statement).all())
+
+    def scan_runs(self) -> list[ScanRun]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(ScanRun).order_by(ScanRun.id)).all())
+
+    def reports(self) -> list[Report]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(Report).order_by(Report.id)).all())
+
+    def _clauses(self, where: FindingFilter) -> list[Any]:
+        table = FindingRecord
+        clauses: list[Any] = []
+        for column, value in (
+            (table.repository, where.repository),
+            (table.service, where.service),
+            (table.tool, where.tool),
+            (table.kind, where.kind),
+            (table.rule_id, where.rule_id),
+            (table.cross_tool_key, where.cross_tool_key),
+        ):
+            if value is not None:
+                clauses.append(column == value)
+        if where.path_prefix:
+            clauses.append(table.path.startswith(where.path_prefix, autoescape=True))
+        if where.statuses:
+            clauses.append(table.status.in_([s.value for s in where.statuses]))
+        if where.min_severity is not None:
+            allowed = [s.value for s in Severity if s.rank >= where.min_severity.rank]
+            clauses.append(table.severity.in_(allowed))
+        if where.cwe is not None:
+            clauses.append(self._cwe_clause(where.cwe))
+        return clauses
+
+    def _cwe_clause(self, cwe: int) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return sa.text("findings.cwe_ids @> CAST(:cwe_json AS jsonb)").bindparams(
+                cwe_json=f"[{int(cwe)}]"
+            )
+        return sa.text(
+            "EXISTS (SELECT 1 FROM json_each(findings.cwe_ids) WHERE json_each.value = :cwe)"
+        ).bindparams(cwe=int(cwe))

@@ -1,0 +1,275 @@
+"""The `flywheel` command line. Thin: parse options, call the stage, print the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.errors import StoreError
+from ingest.finding import Severity, Status
+from ingest.parsers import FORMATS
+from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
+from ingest.store import FindingFilter, FindingsStore
+from orchestration.settings import EXAMPLES, Settings, load_settings
+
+app = typer.Typer(
+    help="Findings Flywheel: scanner findings and reviewers' judgments into a better code model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The findings store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+SAMPLE_SERVICE = EXAMPLES / "sample_service"
+SAMPLE_REPORTS = EXAMPLES / "reports"
+OUTCOMES = ("new", "unchanged", "fixed", "reopened", "suppressed")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _store(settings: Settings) -> FindingsStore:
+    try:
+        return FindingsStore(settings.database_url)
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Run the main job on embedded defaults: ingest the bundled sample reports (with code
+    context from the bundled sample service) and print the summary."""
+    settings = _settings()
+    store = _store(settings)
+    reports = sorted(
+        p for p in SAMPLE_REPORTS.iterdir() if p.is_file() and p.suffix in (".json", ".sarif")
+    )
+    options = IngestOptions(
+        repo=SAMPLE_SERVICE,
+        repository="examples/sample_service",
+        service="sample-service",
+        max_report_bytes=settings.max_report_bytes,
+    )
+    summary = _ingest_with_progress(reports, store, options, quiet=as_json)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+    else:
+        _print_summary(summary)
+        out.print(f"\nStore: {settings.database_url}")
+        out.print("List them: [bold]flywheel findings[/bold]  (add --json for machine output)")
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    reports: Annotated[list[Path], typer.Argument(help="report files (SARIF or a native format)")],
+    repo: Annotated[Path | None, typer.Option(help="checkout to read code context from")] = None,
+    service: Annotated[str, typer.Option(help="service name the reports belong to")] = "",
+    commit: Annotated[
+        str | None, typer.Option(help="commit the scan ran on (default: HEAD of --repo)")
+    ] = None,
+    repository: Annotated[
+        str | None, typer.Option(help="repository name (default: origin URL of --repo)")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help=f"skip detection: {', '.join(FORMATS)}")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+) -> None:
+    """Ingest scanner reports into the findings store. Exit status 1 when any report failed
+    (the others are still ingested; a failed report writes nothing)."""
+    if format is not None and format not in FORMATS:
+        err.print(f"[red]--format {format!r} is not one of:[/red] {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    if repo is not None and not repo.is_dir():
+        err.print(f"[red]--repo {repo}: not a directory[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    store = _store(settings)
+    options = IngestOptions(
+        repo=repo,
+        repository=repository,
+        service=service,
+        commit=commit,
+        format=format,
+        max_report_bytes=settings.max_report_bytes,
+    )
+    summary = _ingest_with_progress(reports, store, options, quiet=as_json)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+    else:
+        _print_summary(summary)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def findings(
+    repository: Annotated[str | None, typer.Option(help="exact repository name")] = None,
+    service: Annotated[str | None, typer.Option()] = None,
+    tool: Annotated[str | None, typer.Option()] = None,
+    kind: Annotated[str | None, typer.Option(help="sast, sca, secret or iac")] = None,
+    rule: Annotated[str | None, typer.Option(help="exact rule id")] = None,
+    path: Annotated[str | None, typer.Option(help="path prefix")] = None,
+    status: Annotated[list[Status] | None, typer.Option(help="repeat for several")] = None,
+    severity: Annotated[Severity | None, typer.Option(help="this severity or higher")] = None,
+    cwe: Annotated[int | None, typer.Option(help="CWE id, e.g. 89")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many (0: all)")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """List stored findings (newest ids last)."""
+    store = _store(_settings())
+    where = FindingFilter(
+        repository=repository,
+        service=service,
+        tool=tool,
+        kind=kind,
+        rule_id=rule,
+        path_prefix=path,
+        statuses=status or [],
+        min_severity=severity,
+        cwe=cwe,
+    )
+    rows = store.findings(where, limit=limit or None)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(row.model_dump_json(exclude={"raw"}) + "\n")
+        return
+    total = store.count(where)
+    table = Table(title=f"{len(rows)} of {total} findings")
+    for column in ("id", "tool", "severity", "status", "rule", "CWE", "where"):
+        table.add_column(column)
+    for row in rows:
+        where_text = f"{row.path or row.package or ''}"
+        if row.start_line:
+            where_text += f":{row.start_line}"
+        table.add_row(
+            str(row.id),
+            row.tool,
+            row.severity,
+            row.status,
+            _short(row.rule_id, 48),
+            ",".join(str(c) for c in row.cwe_ids),
+            _short(where_text, 60),
+        )
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the store's schema to the current version (safe on a live database)."""
+    settings = _settings()
+    _store(settings)
+    out.print(f"schema is current: {settings.database_url}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the store (without migrating it)."""
+    from ingest.store.engine import current_revision, head_revision, make_engine
+
+    settings = _settings()
+    revision = current_revision(make_engine(settings.database_url))
+    out.print(f"current: {revision or 'empty database'}  head: {head_revision()}")
+
+
+def _ingest_with_progress(
+    reports: list[Path], store: FindingsStore, options: IngestOptions, *, quiet: bool
+) -> IngestSummary:
+    if quiet:
+        return ingest_paths(reports, store, options)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        summary = IngestSummary()
+        for report in reports:
+            task = progress.add_task(f"{report.name}", total=None, visible=False)
+
+            def on_progress(
+                stage: str, done: int, total: int, task: Any = task, name: str = report.name
+            ) -> None:
+                # Only big reports report progress (every 5,000 findings): small ones stay quiet.
+                progress.update(
+                    task, completed=done, total=total, visible=True, description=f"{name}: {stage}"
+                )
+
+            summary.reports.extend(ingest_paths([report], store, options, on_progress).reports)
+            progress.remove_task(task)
+        return summary
+
+
+def _print_summary(summary: IngestSummary) -> None:
+    for report in summary.reports:
+        if report.status == "failed":
+            err.print(f"[red]failed[/red] {report.error}")
+        else:
+            counts = report.counts()
+            detail = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
+            out.print(
+                f"[green]{report.status}[/green] {report.path} ({report.format}; "
+                f"{report.records} records{'; ' + detail if detail else ''})"
+            )
+        for warning in report.warnings:
+            err.print(f"  [yellow]warning:[/yellow] {warning}")
+
+    by_tool = summary.by_tool()
+    if by_tool:
+        table = Table(title="By tool")
+        table.add_column("tool")
+        for outcome in OUTCOMES:
+            table.add_column(outcome, justify="right")
+        for tool, counts in sorted(by_tool.items()):
+            table.add_row(tool, *(str(counts[o]) for o in OUTCOMES))
+        totals = summary.totals()
+        table.add_row("[bold]total[/bold]", *(f"[bold]{totals[o]}[/bold]" for o in OUTCOMES))
+        out.print(table)
+        severity_table = Table(title="By severity")
+        severity_table.add_column("severity")
+        for outcome in OUTCOMES:
+            severity_table.add_column(outcome, justify="right")
+        by_severity = summary.by_severity()
+        for severity in Severity:
+            counts = by_severity.get(severity.value)
+            if counts:
+                severity_table.add_row(severity.value, *(str(counts[o]) for o in OUTCOMES))
+        out.print(severity_table)
+    failed = len(summary.failed)
+    ok = len(summary.reports) - failed
+    out.print(f"{ok} of {len(summary.reports)} reports ingested or unchanged; {failed} failed")
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""All configuration, read once at startup: environment variables, then an optional TOML file.
+
+Precedence: explicit arguments > FLYWHEEL_* environment variables > the TOML file named by
+FLYWHEEL_CONFIG > defaults. Nothing reads the environment at import time: call
+`load_settings()` where the program starts (the CLI, Dagster resources, the UI).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO_ROOT / "examples"
+
+
+class Settings(BaseSettings):
+    """Where data lives and which backends to use (embedded defaults need no server)."""
+
+    model_config = SettingsConfigDict(env_prefix="FLYWHEEL_", extra="forbid")
+
+    home: Path = Field(
+        default=Path(".flywheel"), description="data directory (SQLite, Qdrant, MLflow)"
+    )
+    db_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
+    max_report_mb: int = Field(default=1024, ge=1, description="larger reports are refused")
+    report_dirs: list[Path] = Field(
+        default_factory=list, description="folders the Dagster sensor watches"
+    )
+
+    @field_validator("db_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError(
+                f"FLYWHEEL_DB_URL={value!r} is not a SQLite or PostgreSQL URL "
+                "(sqlite:///path/findings.db or postgresql+psycopg://user@host/db)"
+            )
+        return value
+
+    @property
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{(self.home / 'findings.db').resolve()}"
+
+    @property
+    def max_report_bytes(self) -> int:
+        return self.max_report_mb * 1024 * 1024
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("FLYWHEEL_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment (and FLYWHEEL_CONFIG), with explicit overrides on top."""
+    config_file = os.environ.get("FLYWHEEL_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise FileNotFoundError(f"FLYWHEEL_CONFIG={config_file}: no such file")
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,91 @@
+"""Fixtures on real components: a SQLite file and a PostgreSQL schema per test.
+
+PostgreSQL tests use the server at FLYWHEEL_TEST_PG_URL (default: 127.0.0.1:5432, database
+`test`, trust auth). Elsewhere they skip with the reason; with FLYWHEEL_REQUIRE_POSTGRES=1
+(set by .ci/run) an unreachable server fails them instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ingest.store import FindingsStore
+
+PG_URL = os.environ.get("FLYWHEEL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+_pg_state: dict[str, str | None] = {}
+
+
+def _postgres_unreachable() -> str | None:
+    """None when the server answers, else why not (checked once per session)."""
+    if "error" not in _pg_state:
+        try:
+            engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(sa.text("select 1"))
+            engine.dispose()
+            _pg_state["error"] = None
+        except Exception as exc:  # noqa: BLE001 - any failure to connect means "unreachable"
+            _pg_state["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return _pg_state["error"]
+
+
+def require_postgres() -> str:
+    """The server URL, or skip (fail under FLYWHEEL_REQUIRE_POSTGRES=1) when it does not answer."""
+    error = _postgres_unreachable()
+    if error:
+        message = f"PostgreSQL not reachable at {PG_URL} ({error})"
+        if os.environ.get("FLYWHEEL_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + "; FLYWHEEL_REQUIRE_POSTGRES=1 makes this a failure")
+        pytest.skip(message)
+    return PG_URL
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema (dropped afterwards)."""
+    base = require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same test on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'findings.db'}"
+    else:
+        yield request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[FindingsStore]:
+    findings_store = FindingsStore(db_url)
+    yield findings_store
+    findings_store.close()
+
+
+@pytest.fixture
+def sample_service(tmp_path: Path) -> Path:
+    """A private copy of the bundled sample service, free to edit."""
+    import shutil
+
+    target = tmp_path / "sample_service"
+    shutil.copytree(EXAMPLES / "sample_service", target)
+    return target
