@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ingest.finding import Finding
+from ingest.lines import split_lines
 
 CONTEXT_LINES = 3  # lines shown above and below the flagged lines
+MAX_CONTEXT_REACH = 20  # how far the snippet may grow past blank lines
 MAX_FILE_BYTES = 2_000_000  # larger files (minified, generated) are not read for context
 
 LANGUAGES = {
@@ -71,12 +73,20 @@ _FRAMEWORKS = (
     ("spring", re.compile(r"import org\.springframework\.")),
     ("rails", re.compile(r"<\s*(ApplicationController|ActiveRecord::Base)\b")),
 )
-# Heuristic scope openers for languages we do not parse.
-_SCOPE = re.compile(
-    r"^\s*(?:(?:public|private|protected|static|async|export|final|abstract|def|fn|func|"
-    r"function|class|interface|struct|impl|module)\b[^;=]*?)"
-    r"(?:\bdef|\bfn|\bfunc|\bfunction|\bclass|\binterface|\bstruct|\bimpl|\bmodule)?\s*"
-    r"([A-Za-z_][\w$]*)\s*[(<{:]"
+# Scope openers for languages we do not parse: keyword scopes (class, function, fn, func ...),
+# method declarations (an access modifier, a name, a parameter list) and JS function bindings.
+_KEYWORD_SCOPE = re.compile(
+    r"^\s*(?:(?:export|default|public|private|protected|internal|static|async|final|abstract|"
+    r"sealed|open|pub|unsafe)\s+)*(class|interface|struct|enum|trait|impl|module|def|fn|func|"
+    r"function)\b\s*\*?\s*(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)"
+)
+_METHOD_SCOPE = re.compile(
+    r"^\s*(?:(?:public|private|protected|internal|static|final|synchronized|abstract|override|"
+    r"virtual|async)\s+)+[\w<>\[\],.?\s]*?\b([A-Za-z_$][\w$]*)\s*\([^;]*$"
+)
+_BOUND_FUNCTION = re.compile(
+    r"^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?"
+    r"(?:function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)"
 )
 
 
@@ -102,14 +112,25 @@ class ContextReader:
         self._real_root = os.path.realpath(self.root)
 
     def relative_path(self, path: str) -> str | None:
-        """The repository-relative POSIX path of a report path, or None when it is outside."""
-        candidate = Path(path)
-        if not candidate.is_absolute():
-            candidate = Path(self._real_root) / candidate
-        real = os.path.realpath(candidate)
-        if real != self._real_root and not real.startswith(self._real_root + os.sep):
+        """The repository-relative POSIX path of a report path, or None when it is outside the
+        root (lexically, or once symlinks are resolved) or cannot be a path at all."""
+        if "\x00" in path:
             return None
-        return PurePosixPath(Path(real).relative_to(self._real_root)).as_posix()
+        root = os.path.abspath(self.root)
+        lexical = os.path.normpath(os.path.join(root, path))
+        if lexical != root and not lexical.startswith(root + os.sep):
+            # Absolute paths from another checkout, or ../../etc/passwd.
+            real_lexical = os.path.realpath(lexical)
+            if not (
+                real_lexical == self._real_root or real_lexical.startswith(self._real_root + os.sep)
+            ):
+                return None
+            lexical = os.path.join(root, os.path.relpath(real_lexical, self._real_root))
+        real = os.path.realpath(lexical)
+        if real != self._real_root and not real.startswith(self._real_root + os.sep):
+            return None  # a symlink inside the checkout that points out of it
+        # Keep the path as the repository names it (a symlink stays the link): identity uses it.
+        return PurePosixPath(Path(os.path.relpath(lexical, root))).as_posix()
 
     def apply(self, finding: Finding) -> None:
         """Fill the finding's code context from the file it names, when it is safe to read."""
@@ -127,11 +148,26 @@ class ContextReader:
         start = finding.start_line
         if not start or start > len(source.lines):
             return
-        end = min(max(finding.end_line or start, start), len(source.lines))
-        finding.flagged_text = "\n".join(source.lines[start - 1 : end])
+        lines = source.lines
+        end = min(max(finding.end_line or start, start), len(lines))
+        finding.flagged_text = "\n".join(lines[start - 1 : end])
         first = max(1, start - self.context_lines)
-        last = min(len(source.lines), end + self.context_lines)
-        finding.snippet = "\n".join(source.lines[first - 1 : last])
+        last = min(len(lines), end + self.context_lines)
+        # Reach past blank lines so the snippet shows real code on each side: the fingerprint
+        # uses the nearest non-blank neighbours, which must not vanish behind blank lines.
+        while (
+            first > 1
+            and start - first < MAX_CONTEXT_REACH
+            and not any(line.strip() for line in lines[first - 1 : start - 1])
+        ):
+            first -= 1
+        while (
+            last < len(lines)
+            and last - end < MAX_CONTEXT_REACH
+            and not any(line.strip() for line in lines[end:last])
+        ):
+            last += 1
+        finding.snippet = "\n".join(lines[first - 1 : last])
         finding.snippet_start_line = first
         finding.enclosing = _enclosing(source, start) or finding.enclosing
 
@@ -158,13 +194,14 @@ class ContextReader:
             if full.stat().st_size > MAX_FILE_BYTES:
                 self.warnings.append(f"{path}: larger than {MAX_FILE_BYTES} bytes; no code context")
                 return None
-            text = full.read_text(encoding="utf-8", errors="replace")
+            # NUL: a binary file, or one the store could not keep (PostgreSQL refuses NUL).
+            text = full.read_text(encoding="utf-8", errors="replace").replace("\x00", "")
         except OSError as exc:
             self.warnings.append(f"{path}: could not be read ({exc.strerror}); no code context")
             return None
         language = language_of(relative)
         framework = next((name for name, rx in _FRAMEWORKS if rx.search(text)), None)
-        source = _Source(lines=text.splitlines(), language=language, framework=framework)
+        source = _Source(lines=split_lines(text), language=language, framework=framework)
         if language == "python":
             source.scopes = _python_scopes(text)
         return source
@@ -208,17 +245,22 @@ def _enclosing(source: _Source, line: int) -> str | None:
             if first <= line <= last and (inner is None or first >= inner[0]):
                 inner = (first, last, name)
         return inner[2] if inner else None
-    # Other languages: the nearest line above that opens a scope with less indentation.
+    # Other languages: the nearest line above, less indented, that opens a scope. Top-level
+    # code (no indentation) belongs to no scope.
     flagged = source.lines[line - 1]
     indent = len(flagged) - len(flagged.lstrip())
+    if indent == 0:
+        return None
     for text in reversed(source.lines[: line - 1]):
         stripped = text.lstrip()
-        if not stripped:
+        if not stripped or len(text) - len(stripped) >= indent:
             continue
-        if len(text) - len(stripped) < indent or indent == 0:
-            match = _SCOPE.match(text)
-            if match:
-                return stripped.split("{")[0].strip()[:120]
+        if match := _KEYWORD_SCOPE.match(text):
+            return f"{match.group(1)} {match.group(2)}"
+        if match := _BOUND_FUNCTION.match(text):
+            return f"function {match.group(1)}"
+        if match := _METHOD_SCOPE.match(text):
+            return f"method {match.group(1)}"
     return None
 
 
@@ -232,7 +274,7 @@ def git_repository_name(root: Path) -> str:
     directory name."""
     url = _git(root, "config", "--get", "remote.origin.url")
     if url:
-        url = re.sub(r"^[a-z+]+://[^@/]*@", lambda m: m.group(0).split("//")[0] + "//", url)
+        url = re.sub(r"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/]*@", r"\1", url)
         url = re.sub(r"\.git$", "", url.strip())
         return url
     return Path(os.path.realpath(root)).name

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_CWE_RE = re.compile(r"cwe[-_/ :]*0*(\d{1,5})", re.IGNORECASE)
-_URL_RE = re.compile(r"cwe\.mitre\.org/data/definitions/0*(\d{1,5})", re.IGNORECASE)
+# (?!\d): "CWE-123456" is no CWE, not CWE-12345.
+_CWE_RE = re.compile(r"cwe[-_/ :]*0*(\d{1,5})(?!\d)", re.IGNORECASE)
+_URL_RE = re.compile(r"cwe\.mitre\.org/data/definitions/0*(\d{1,5})(?!\d)", re.IGNORECASE)
 _BARE_RE = re.compile(r"^\s*0*(\d{1,5})\s*$")
 
 
@@ -145,6 +146,18 @@ CWE_NAMES: dict[int, str] = {
     1004: "Sensitive Cookie Without 'HttpOnly' Flag",
     1333: "Inefficient Regular Expression Complexity",
 }
+
+
+def primary_cwe_class(cwe_ids: list[int]) -> int:
+    """The class a finding is about: its first CWE in a known class, else its first CWE.
+
+    Tools list generic parents beside the specific weakness ([20, 78]): the specific one groups
+    findings across tools.
+    """
+    for cwe in cwe_ids:
+        if cwe in _CLASS_OF:
+            return _CLASS_OF[cwe]
+    return cwe_ids[0]
 
 
 def cwe_name(cwe: int) -> str:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from ingest.cwe import cwe_class
+from ingest.cwe import primary_cwe_class
 from ingest.finding import Finding, Kind
+from ingest.lines import split_lines
 
 _DIGITS = re.compile(r"\d+")
 _SEP = "\x1f"
@@ -34,7 +35,7 @@ def digest(*parts: object) -> str:
 def normalize_code(text: str) -> str:
     """Whitespace folded inside each line; blank lines dropped. Re-indenting or re-wrapping
     blank lines around a finding does not change what it is."""
-    lines = (" ".join(line.split()) for line in text.splitlines())
+    lines = (" ".join(line.split()) for line in split_lines(text))
     return "\n".join(line for line in lines if line)
 
 
@@ -42,7 +43,7 @@ def _neighbours(finding: Finding) -> tuple[str, str]:
     """The nearest non-blank line above and below the flagged lines, from the snippet."""
     if not (finding.snippet and finding.snippet_start_line and finding.start_line):
         return "", ""
-    lines = finding.snippet.splitlines()
+    lines = split_lines(finding.snippet)
     first = finding.start_line - finding.snippet_start_line
     last = (finding.end_line or finding.start_line) - finding.snippet_start_line
     if not (0 <= first <= last < len(lines)):
@@ -119,15 +120,16 @@ def _position(finding: Finding) -> tuple[int, int, int]:
 
 def _place(finding: Finding) -> tuple[object, ...]:
     if finding.kind is Kind.SCA:
-        return ()  # one finding per advisory, package and manifest, whatever the path to it
+        # One finding per advisory, package, manifest and installed version, whatever the
+        # dependency path to it (Snyk lists each path); two versions of a package are two.
+        return (finding.package_version,)
     return (finding.start_line, finding.start_column, finding.end_line, finding.end_column)
 
 
 # Cross-tool grouping ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GroupCandidate:
+class GroupCandidate(NamedTuple):
     """A stored finding another tool reported, that a new finding may group with."""
 
     tool: str
@@ -152,7 +154,7 @@ def cross_tool_basis(
         advisory = (vuln_ids[0] if vuln_ids else rule_id).upper()
         return ("sca", repository, service, package.lower(), advisory)
     if path and cwe_ids:
-        return ("code", repository, service, path, str(cwe_class(cwe_ids[0])))
+        return ("code", repository, service, path, str(primary_cwe_class(cwe_ids)))
     return None
 
 
@@ -174,7 +176,8 @@ def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate])
     weakness at overlapping lines when there is one, else a key of its own.
 
     Keys are assigned once, when a finding is first stored, so re-ingesting never moves a
-    finding between groups.
+    finding between groups. `new` is one run (one tool): the runs of a report are stored one
+    after another, so a later run finds an earlier run's findings among the candidates.
     """
     by_basis: dict[tuple[str, ...], list[GroupCandidate]] = {}
     for candidate in candidates:
@@ -196,5 +199,3 @@ def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate])
         if key is None:
             key = digest(*basis) if basis[0] == "sca" else digest(*basis, start)
         finding.cross_tool_key = key
-        # Later findings of this batch (another run of the same report) can join it.
-        by_basis.setdefault(basis, []).append(GroupCandidate(finding.tool, basis, start, end, key))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
@@ -24,7 +24,7 @@ from ingest.errors import (
     ReportTooLarge,
     UnreadableReport,
 )
-from ingest.finding import ParsedReport
+from ingest.finding import Finding, ParsedReport
 from ingest.identity import assign_identities
 from ingest.parsers import parse_document
 from ingest.redact import Redactor
@@ -141,6 +141,8 @@ def read_report(path: Path, max_bytes: int) -> bytes:
     """The report's bytes, or an error saying why they cannot be used."""
     try:
         size = path.stat().st_size
+        if path.is_dir():
+            raise UnreadableReport(path, "is a directory", hint="pass the report files in it")
         if not path.is_file():
             raise UnreadableReport(path, "not a regular file")
         if size > max_bytes:
@@ -200,14 +202,15 @@ def ingest_report(
         commit = git_commit(options.repo)
 
     # The same bytes for the same scope were ingested already: nothing to do (not even parse).
-    if repository is not None and store.report_id(sha256, repository, options.service):
-        return ReportResult(
-            path=str(path),
-            status="unchanged",
-            warnings=["already ingested (same content): nothing changed"],
-        )
+    if repository is not None and store.unchanged_report(
+        sha256, repository, options.service, commit
+    ):
+        return ReportResult(path=str(path), status="unchanged")
 
     document = load_document(data, path)
+    # PostgreSQL refuses NUL in text and JSONB. JSON can only carry one as the \u0000 escape,
+    # so one search of the bytes says whether any finding needs cleaning.
+    holds_nul = b"\\u0000" in data
     del data
     try:
         parsed = parse_document(document, options.format)
@@ -219,14 +222,10 @@ def ingest_report(
     if repository is None:
         named = {run.repository for run in parsed.runs if run.repository}
         repository = named.pop() if len(named) == 1 else ""
-        if store.report_id(sha256, repository, options.service):
-            return ReportResult(
-                path=str(path),
-                status="unchanged",
-                format=parsed.format,
-                warnings=["already ingested (same content): nothing changed"],
-            )
+        if store.unchanged_report(sha256, repository, options.service, commit):
+            return ReportResult(path=str(path), status="unchanged", format=parsed.format)
 
+    _check_scope(path, repository, options.service, [run.tool for run in parsed.runs])
     result = ReportResult(
         path=str(path),
         status="ingested",
@@ -239,7 +238,9 @@ def ingest_report(
             "no repository or service named: findings this report no longer lists are not "
             "closed (pass --repo or --service)"
         )
-    runs = prepare_runs(parsed, repository, commit, options, result.warnings, progress)
+    runs = prepare_runs(
+        parsed, repository, commit, options, result.warnings, progress, holds_nul=holds_nul
+    )
     result.runs = store.write_report(
         {
             "path": str(path),
@@ -248,6 +249,7 @@ def ingest_report(
             "size_bytes": size,
             "repository": repository,
             "service": options.service,
+            "commit": commit,
             "record_count": parsed.finding_count,
         },
         runs,
@@ -257,6 +259,22 @@ def ingest_report(
     return result
 
 
+# Repository, service and tool are part of every finding's identity key; PostgreSQL indexes
+# hold at most ~2.7 kB per entry. Real names are far shorter than these limits.
+SCOPE_LIMITS = {"repository": 1000, "service": 200, "tool": 200}
+
+
+def _check_scope(path: Path, repository: str, service: str, tools: list[str]) -> None:
+    for name, values in (("repository", [repository]), ("service", [service]), ("tool", tools)):
+        for value in values:
+            if len(value.encode("utf-8", "surrogatepass")) > SCOPE_LIMITS[name]:
+                raise MalformedReport(
+                    path,
+                    f"the {name} name is {len(value):,} characters long "
+                    f"(at most {SCOPE_LIMITS[name]} bytes): {value[:60]!r}...",
+                )
+
+
 def prepare_runs(
     parsed: ParsedReport,
     repository: str,
@@ -264,6 +282,8 @@ def prepare_runs(
     options: IngestOptions,
     warnings: list[str],
     progress: Progress | None = None,
+    *,
+    holds_nul: bool = False,
 ) -> list[PreparedRun]:
     """Everything between parsing and storing: scope, context, redaction, identity."""
     reader = ContextReader(options.repo) if options.repo is not None else None
@@ -282,6 +302,8 @@ def prepare_runs(
             values["service"] = options.service
             if values["commit"] is None:
                 values["commit"] = run_commit
+            if holds_nul:
+                strip_nul(finding)
             if reader is not None:
                 reader.apply(finding)
             redactor.finding(finding)
@@ -305,3 +327,24 @@ def prepare_runs(
     if reader is not None:
         warnings.extend(reader.warnings)
     return prepared
+
+
+def strip_nul(finding: Finding) -> None:
+    """Remove NUL characters from every string of a finding (PostgreSQL cannot store them)."""
+    values = finding.__dict__
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            values[name] = value.replace("\x00", "")
+        elif isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+            values[name] = [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+    finding.raw = _without_nul(finding.raw)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {k.replace("\x00", ""): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value

@@ -23,6 +23,11 @@ from ingest.finding import Finding
 MARKER = "[REDACTED:{kind}]"
 
 # (kind, pattern). Where a pattern has a group named "secret", only that group is replaced.
+_NAMES = (
+    r"(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key"
+    r"|client[_-]?secret|private[_-]?key|credentials?)"
+)
+_NOT_A_MARKER = r"(?!\[REDACTED:)"  # a value already redacted keeps its (more precise) kind
 _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "private-key",
@@ -34,23 +39,36 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("gitlab-token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
     ("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     ("stripe-key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
-    ("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    # Not \b at the end: a key may end in "-", after which \b cannot match before a quote.
+    ("google-api-key", r"\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"),
     ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ("mailchimp-key", r"\b[0-9a-f]{32}-us[0-9]{1,2}\b"),
     ("sendgrid-key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),
-    ("url-credentials", r"(?<=://)(?P<secret>[^/\s:@'\"]{1,64}:[^/\s@'\"]{3,128})(?=@)"),
-    # name = "value" where the name says secret; the value needs 8+ chars and no spaces.
+    # user:password@ and :password@ (Redis) in URLs; everything up to the last @ of the authority.
+    ("url-credentials", r"(?<=://)(?P<secret>[^/\s:@'\"]{0,64}:[^/\s'\"]{3,128})(?=@[^/\s@'\"]+)"),
+    # name = "value" where the name says secret: assignments (with a type annotation too),
+    # subscripts (config["password"] = ...), comparisons (==), dict and JSON entries.
     (
         "credential",
-        r"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key"
-        r"|client[_-]?secret|private[_-]?key|credentials?)[A-Za-z0-9_\-]*['\"]?\s*(?:=|:|=>)\s*"
-        r"(?P<q>['\"])(?P<secret>[^'\"\s]{8,256})(?P=q)",
+        r"(?i)" + _NAMES + r"[A-Za-z0-9_\-]*['\"\]]*\s*"
+        r"(?::\s*[A-Za-z_][\w\[\], .|]{0,40}?\s*)?(?:==|=>|=|:)\s*"
+        r"(?P<q>['\"])" + _NOT_A_MARKER + r"(?P<secret>[^'\"\s]{8,256})(?P=q)",
     ),
-    # Shell/env style without quotes: GITHUB_TOKEN=c77e... (upper-case names only).
+    # Shell/env/YAML style without quotes: GITHUB_TOKEN=c77e..., POSTGRES_PASSWORD: s3cr...
     (
         "credential",
-        r"\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)[A-Z0-9_]*"
-        r"=(?P<secret>[A-Za-z0-9/+=_\-.]{12,256})\b",
+        r"\b[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY)"
+        r"[A-Z0-9_]*[ \t]*(?:=|:[ \t]*)" + _NOT_A_MARKER + r"(?P<secret>[^\s'\"#]{12,256})",
+    ),
+    # Lower-case YAML/INI keys with an unquoted value on their own line. The value must hold
+    # a digit: `password: SecretStr` (a type) stays, `password: hunter2hunter2` goes.
+    (
+        "credential",
+        r"(?im)^[ \t-]*[\w.\-]*"
+        + _NAMES
+        + r"[\w.\-]*[ \t]*[:=][ \t]*"
+        + _NOT_A_MARKER
+        + r"(?P<secret>(?=[^\s'\"#]*\d)[^\s'\"#\[\]{}(),]{8,256})[ \t]*$",
     ),
 )
 _COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _PATTERNS]
@@ -111,7 +129,8 @@ def might_hold_secret(text: str) -> bool:
     One Aho-Corasick pass finds any trigger (~2 us for a 700-character record, against
     ~11 us for testing the triggers one by one), which matters at 100,000 findings.
     """
-    for _ in _TRIGGER_AUTOMATON.iter(text.lower()):
+    # casefold, not lower: (?i) patterns match "ſecret" (long s), and so must the test.
+    for _ in _TRIGGER_AUTOMATON.iter(text.casefold()):
         return True
     return False
 
@@ -151,6 +170,18 @@ def known_secrets_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
     if not forms:
         return None
     return re.compile("|".join(re.escape(v) for v in sorted(forms, key=len, reverse=True)))
+
+
+# Free-text fields a secret can reach: from the report, or from the code (--repo).
+_TEXT_FIELDS = (
+    "message",
+    "flagged_text",
+    "snippet",
+    "fix_guidance",
+    "rule_name",
+    "enclosing",
+    "suppression",
+)
 
 
 class Redactor:
@@ -202,12 +233,14 @@ class Redactor:
         a walk through its values.
         """
         values = finding.__dict__
-        for name in ("message", "flagged_text", "snippet", "fix_guidance", "rule_name"):
+        for name in _TEXT_FIELDS:
             text = values[name]
             if text:
                 done = self.text(text)
                 if done is not text:
                     setattr(finding, name, done)
+        if finding.references:
+            finding.references = [self.text(ref) for ref in finding.references]
         raw_json = orjson.dumps(finding.raw).decode()
         if (self.known is not None and self.known.search(raw_json)) or might_hold_secret(raw_json):
             self._in_place(finding.raw)

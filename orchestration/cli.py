@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from ingest.errors import StoreError
 from ingest.finding import Severity, Status
@@ -28,8 +31,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="The findings store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: messages name files and URLs, which must stay whole to be copied or grepped.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"
@@ -39,8 +43,13 @@ OUTCOMES = ("new", "unchanged", "fixed", "reopened", "suppressed")
 def _settings() -> Settings:
     try:
         return load_settings()
-    except (ValueError, FileNotFoundError) as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "FLYWHEEL_" + "_".join(str(part) for part in error["loc"]).upper()
+            err.print(f"[red]configuration error:[/red] {name}: {escape(error['msg'])}")
+        raise typer.Exit(2) from None
+    except FileNotFoundError as exc:
+        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
 
 
@@ -48,7 +57,7 @@ def _store(settings: Settings) -> FindingsStore:
     try:
         return FindingsStore(settings.database_url)
     except StoreError as exc:
-        err.print(f"[red]{exc}[/red]")
+        err.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from None
 
 
@@ -74,7 +83,7 @@ def run(
         out.print_json(json.dumps(summary.as_dict()))
     else:
         _print_summary(summary)
-        out.print(f"\nStore: {settings.database_url}")
+        out.print(f"\nStore: {escape(_shown(settings.database_url))}")
         out.print("List them: [bold]flywheel findings[/bold]  (add --json for machine output)")
     if summary.failed:
         raise typer.Exit(1)
@@ -99,10 +108,10 @@ def ingest(
     """Ingest scanner reports into the findings store. Exit status 1 when any report failed
     (the others are still ingested; a failed report writes nothing)."""
     if format is not None and format not in FORMATS:
-        err.print(f"[red]--format {format!r} is not one of:[/red] {', '.join(FORMATS)}")
+        err.print(f"[red]--format {escape(repr(format))} is not one of:[/red] {', '.join(FORMATS)}")
         raise typer.Exit(2)
     if repo is not None and not repo.is_dir():
-        err.print(f"[red]--repo {repo}: not a directory[/red]")
+        err.print(f"[red]--repo {escape(str(repo))}: not a directory[/red]")
         raise typer.Exit(2)
     settings = _settings()
     store = _store(settings)
@@ -165,12 +174,12 @@ def findings(
             where_text += f":{row.start_line}"
         table.add_row(
             str(row.id),
-            row.tool,
+            escape(row.tool),
             row.severity,
             row.status,
-            _short(row.rule_id, 48),
+            escape(_short(row.rule_id, 48)),
             ",".join(str(c) for c in row.cwe_ids),
-            _short(where_text, 60),
+            escape(_short(where_text, 60)),
         )
     out.print(table)
 
@@ -180,7 +189,7 @@ def db_upgrade() -> None:
     """Migrate the store's schema to the current version (safe on a live database)."""
     settings = _settings()
     _store(settings)
-    out.print(f"schema is current: {settings.database_url}")
+    out.print(f"schema is current: {escape(_shown(settings.database_url))}")
 
 
 @db_app.command("current")
@@ -226,16 +235,18 @@ def _ingest_with_progress(
 def _print_summary(summary: IngestSummary) -> None:
     for report in summary.reports:
         if report.status == "failed":
-            err.print(f"[red]failed[/red] {report.error}")
+            err.print(f"[red]failed[/red] {escape(report.error or '')}")
+        elif report.status == "unchanged":
+            out.print(f"unchanged {escape(report.path)} (already ingested, same content)")
         else:
             counts = report.counts()
             detail = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
             out.print(
-                f"[green]{report.status}[/green] {report.path} ({report.format}; "
+                f"[green]ingested[/green] {escape(report.path)} ({report.format}; "
                 f"{report.records} records{'; ' + detail if detail else ''})"
             )
         for warning in report.warnings:
-            err.print(f"  [yellow]warning:[/yellow] {warning}")
+            err.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
 
     by_tool = summary.by_tool()
     if by_tool:
@@ -244,7 +255,7 @@ def _print_summary(summary: IngestSummary) -> None:
         for outcome in OUTCOMES:
             table.add_column(outcome, justify="right")
         for tool, counts in sorted(by_tool.items()):
-            table.add_row(tool, *(str(counts[o]) for o in OUTCOMES))
+            table.add_row(escape(tool), *(str(counts[o]) for o in OUTCOMES))
         totals = summary.totals()
         table.add_row("[bold]total[/bold]", *(f"[bold]{totals[o]}[/bold]" for o in OUTCOMES))
         out.print(table)
@@ -261,6 +272,11 @@ def _print_summary(summary: IngestSummary) -> None:
     failed = len(summary.failed)
     ok = len(summary.reports) - failed
     out.print(f"{ok} of {len(summary.reports)} reports ingested or unchanged; {failed} failed")
+
+
+def _shown(url: str) -> str:
+    """A database URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _short(text: str, width: int) -> str:

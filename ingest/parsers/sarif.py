@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from ingest.cwe import cwes_from_tags, parse_cwe
 from ingest.errors import UnsupportedFormat
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
+from ingest.lines import split_lines
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -94,6 +95,7 @@ class _Rule:
     level: str | None = None
     security_severity: float | None = None
     severity_word: Severity | None = None
+    severity_text: str | None = None  # the rule's own word for it, verbatim
     confidence: str | None = None
     fix_guidance: str | None = None
     references: list[str] = field(default_factory=list)
@@ -196,6 +198,7 @@ def _rules(component: dict[str, Any], cwe_taxa: set[int]) -> list[_Rule]:
                 level=opt_str(get_path(raw, "defaultConfiguration", "level")),
                 security_severity=parse_score(props.get("security-severity")),
                 severity_word=_severity_word(props),
+                severity_text=_severity_text(props),
                 confidence=_lower(
                     opt_str(props.get("precision")) or opt_str(props.get("confidence"))
                 ),
@@ -254,12 +257,13 @@ def _finding(
     score = parse_score(props.get("security-severity")) if props else None
     if score is None:
         score = rule.security_severity
-    word = (_severity_word(props) if props else None) or rule.severity_word
+    own_word = _severity_word(props) if props else None
+    word = own_word or rule.severity_word
     if score is not None:
         severity, tool_severity = from_score(score), f"{score:g}"
     elif word is not None:
         severity = word
-        tool_severity = opt_str(props.get("severity")) or opt_str(props.get("issue_severity"))
+        tool_severity = _severity_text(props) if own_word else rule.severity_text
     elif result.get("level") is None and rule.level is None and "" in SEVERITY_TABLES.get(tool, {}):
         # No level anywhere: the tool's own default (a Gitleaks secret is high, not "warning").
         severity, tool_severity = SEVERITY_TABLES[tool][""], None
@@ -410,7 +414,7 @@ def _code(
     context_start = opt_int(context.get("startLine"))
     flagged = None
     if context_text and context_start and start:
-        lines = context_text.splitlines()
+        lines = split_lines(context_text)
         first = start - context_start
         last = (end or start) - context_start
         if 0 <= first <= last < len(lines):
@@ -464,6 +468,14 @@ def _taxon_cwes(ref: dict[str, Any], cwe_taxa: set[int]) -> list[int]:
         return parse_cwe(ident)
     # Without a component name, only ids that say CWE themselves ("CWE-79").
     return cwes_from_tags([ident]) if isinstance(ident, str) else []
+
+
+def _severity_text(props: dict[str, Any]) -> str | None:
+    for key in ("severity", "issue_severity"):
+        word = opt_str(props.get(key))
+        if word and word.lower() in _SEVERITY_WORDS:
+            return word
+    return None
 
 
 def _severity_word(props: dict[str, Any]) -> Severity | None:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ingest.finding import Severity, Status
@@ -56,16 +57,44 @@ class FindingsStore:
 
     # Writing ------------------------------------------------------------------------------
 
-    def report_id(self, sha256: str, repository: str, service: str) -> int | None:
-        """The id of a report with these bytes already ingested for this repository/service."""
+    def unchanged_report(
+        self, sha256: str, repository: str, service: str, commit: str | None
+    ) -> int | None:
+        """An identical report (same bytes, scope and commit) that is still the newest scan of
+        every scope it covers: ingesting it again would change nothing.
+
+        When a newer scan came in between, the same bytes are a new observation (a revert
+        brings findings back) and must be ingested.
+        """
         with self.engine.connect() as conn:
-            return conn.execute(
-                sa.select(Report.id).where(
-                    Report.sha256 == sha256,
-                    Report.repository == repository,
-                    Report.service == service,
-                )
-            ).scalar()
+            statement = sa.select(Report.id).where(
+                Report.sha256 == sha256,
+                Report.repository == repository,
+                Report.service == service,
+            )
+            if commit is not None:
+                statement = statement.where(Report.commit == commit)
+            for report_id in conn.execute(statement.order_by(Report.id.desc())).scalars():
+                later = aliased(ScanRun)
+                newer = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(ScanRun)
+                    .join(
+                        later,
+                        (later.repository == ScanRun.repository)
+                        & (later.service == ScanRun.service)
+                        & (later.tool == ScanRun.tool)
+                        & (later.id != ScanRun.id)
+                        & (
+                            (later.scanned_at > ScanRun.scanned_at)
+                            | ((later.scanned_at == ScanRun.scanned_at) & (later.id > ScanRun.id))
+                        ),
+                    )
+                    .where(ScanRun.report_id == report_id)
+                ).scalar_one()
+                if newer == 0:
+                    return int(report_id)
+        return None
 
     def write_report(self, report: dict[str, Any], runs: Sequence[PreparedRun]) -> list[RunOutcome]:
         """Store a report and its runs in ONE transaction: all of it or nothing."""

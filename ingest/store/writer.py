@@ -79,9 +79,7 @@ _LIFECYCLE_COLUMNS = (
     "observed_hash",
     "report_id",
     "first_scan_run_id",
-    "last_scan_run_id",
     "first_seen_at",
-    "last_seen_at",
     "status",
     "fixed_at",
     "fixed_commit",
@@ -280,18 +278,9 @@ def write_run(conn: Connection, report_id: int, run: PreparedRun) -> RunOutcome:
         events += [(row.id, run_id, "fixed", run.commit, sql.time(now)) for row in gone]
         for row in gone:
             outcome.add("fixed", row.severity)
-        # Everything still open in the scope was in this scan.
-        conn.execute(
-            sa.update(FindingRecord)
-            .where(scope, FindingRecord.status != Status.FIXED.value)
-            .values(last_seen_at=now, last_scan_run_id=run_id)
-        )
-    elif newest and seen_ids:
-        sql.executemany(
-            f"UPDATE findings SET last_seen_at = {sql.mark}, last_scan_run_id = {sql.mark} "
-            f"WHERE id = {sql.mark}",
-            [(sql.time(now), run_id, finding_id) for finding_id in seen_ids],
-        )
+        # Nothing to write for what is unchanged: after this scan, everything not fixed in the
+        # scope was seen by it ("last seen" is the scope's newest scan, not a column to rewrite
+        # on 100,000 rows).
 
     if new:
         assign_cross_tool_keys(new, _group_candidates(conn, run))
@@ -431,7 +420,7 @@ def _insert_findings(
         else:
             status = (Status.SUPPRESSED if finding.suppressed else Status.OPEN).value
         row = finding_row(finding)
-        row += (observed_hash(finding), report_id, run_id, run_id, stamp, stamp, status)
+        row += (observed_hash(finding), report_id, run_id, stamp, status)
         row += fixed
         row += (0, 1)
         rows.append(tuple(row))

@@ -1,4 +1,4 @@
-"""findings store: reports, scan runs, findings, events
+"""Findings store: reports, scan runs, findings, finding events.
 
 Revision ID: 0001
 Revises:
@@ -28,22 +28,27 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("format", sa.String(length=32), nullable=False),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
-        sa.Column("repository", sa.String(length=512), nullable=False),
-        sa.Column("service", sa.String(length=256), nullable=False),
+        sa.Column("repository", sa.Text(), nullable=False),
+        sa.Column("service", sa.Text(), nullable=False),
+        sa.Column("commit", sa.Text(), nullable=True),
         sa.Column("record_count", sa.Integer(), nullable=False),
         sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("sha256", "repository", "service", name="uq_reports_content"),
     )
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reports_content", ["sha256", "repository", "service"], unique=False
+        )
+
     op.create_table(
         "scan_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
-        sa.Column("repository", sa.String(length=512), nullable=False),
-        sa.Column("service", sa.String(length=256), nullable=False),
-        sa.Column("tool", sa.String(length=64), nullable=False),
-        sa.Column("tool_version", sa.String(length=64), nullable=True),
-        sa.Column("commit", sa.String(length=64), nullable=True),
+        sa.Column("repository", sa.Text(), nullable=False),
+        sa.Column("service", sa.Text(), nullable=False),
+        sa.Column("tool", sa.Text(), nullable=False),
+        sa.Column("tool_version", sa.Text(), nullable=True),
+        sa.Column("commit", sa.Text(), nullable=True),
         sa.Column("scanned_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("record_count", sa.Integer(), nullable=False),
@@ -68,26 +73,26 @@ def upgrade() -> None:
     op.create_table(
         "findings",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("tool", sa.String(length=64), nullable=False),
-        sa.Column("tool_version", sa.String(length=64), nullable=True),
-        sa.Column("rule_id", sa.String(length=512), nullable=False),
+        sa.Column("tool", sa.Text(), nullable=False),
+        sa.Column("tool_version", sa.Text(), nullable=True),
+        sa.Column("rule_id", sa.Text(), nullable=False),
         sa.Column("rule_name", sa.Text(), nullable=True),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
-        sa.Column("tool_severity", sa.String(length=64), nullable=True),
-        sa.Column("confidence", sa.String(length=32), nullable=True),
+        sa.Column("tool_severity", sa.Text(), nullable=True),
+        sa.Column("confidence", sa.Text(), nullable=True),
         sa.Column("cwe_ids", JSON, nullable=False),
         sa.Column("vuln_ids", JSON, nullable=False),
         sa.Column("fix_guidance", sa.Text(), nullable=True),
         sa.Column("references", JSON, nullable=False),
-        sa.Column("package", sa.String(length=512), nullable=True),
-        sa.Column("package_version", sa.String(length=128), nullable=True),
-        sa.Column("fixed_version", sa.String(length=512), nullable=True),
-        sa.Column("ecosystem", sa.String(length=64), nullable=True),
-        sa.Column("repository", sa.String(length=512), nullable=False),
-        sa.Column("service", sa.String(length=256), nullable=False),
-        sa.Column("commit", sa.String(length=64), nullable=True),
+        sa.Column("package", sa.Text(), nullable=True),
+        sa.Column("package_version", sa.Text(), nullable=True),
+        sa.Column("fixed_version", sa.Text(), nullable=True),
+        sa.Column("ecosystem", sa.Text(), nullable=True),
+        sa.Column("repository", sa.Text(), nullable=False),
+        sa.Column("service", sa.Text(), nullable=False),
+        sa.Column("commit", sa.Text(), nullable=True),
         sa.Column("path", sa.Text(), nullable=True),
         sa.Column("start_line", sa.Integer(), nullable=True),
         sa.Column("end_line", sa.Integer(), nullable=True),
@@ -101,7 +106,7 @@ def upgrade() -> None:
         sa.Column("framework", sa.String(length=32), nullable=True),
         sa.Column("suppressed", sa.Boolean(), nullable=False),
         sa.Column("suppression", sa.Text(), nullable=True),
-        sa.Column("baseline_state", sa.String(length=16), nullable=True),
+        sa.Column("baseline_state", sa.Text(), nullable=True),
         sa.Column("tool_fingerprint", sa.Text(), nullable=True),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("match_key", sa.String(length=64), nullable=False),
@@ -110,12 +115,10 @@ def upgrade() -> None:
         sa.Column("raw", JSON, nullable=False),
         sa.Column("report_id", sa.Integer(), nullable=False),
         sa.Column("first_scan_run_id", sa.Integer(), nullable=False),
-        sa.Column("last_scan_run_id", sa.Integer(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("fixed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("fixed_commit", sa.String(length=64), nullable=True),
+        sa.Column("fixed_commit", sa.Text(), nullable=True),
         sa.Column("fixed_scan_run_id", sa.Integer(), nullable=True),
         sa.Column("reopened_count", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -128,10 +131,6 @@ def upgrade() -> None:
             ["scan_runs.id"],
         ),
         sa.ForeignKeyConstraint(
-            ["last_scan_run_id"],
-            ["scan_runs.id"],
-        ),
-        sa.ForeignKeyConstraint(
             ["report_id"],
             ["reports.id"],
         ),
@@ -140,19 +139,13 @@ def upgrade() -> None:
             "repository", "service", "tool", "fingerprint", name="uq_findings_identity"
         ),
     )
-    with op.batch_alter_table("findings", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_findings_cross_tool_key"), ["cross_tool_key"], unique=False
-        )
-        batch_op.create_index("ix_findings_status_severity", ["status", "severity"], unique=False)
-
     op.create_table(
         "finding_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("finding_id", sa.Integer(), nullable=False),
         sa.Column("scan_run_id", sa.Integer(), nullable=False),
         sa.Column("event", sa.String(length=16), nullable=False),
-        sa.Column("commit", sa.String(length=64), nullable=True),
+        sa.Column("commit", sa.Text(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["finding_id"],
@@ -175,14 +168,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_finding_events_finding_id"))
 
     op.drop_table("finding_events")
-    with op.batch_alter_table("findings", schema=None) as batch_op:
-        batch_op.drop_index("ix_findings_status_severity")
-        batch_op.drop_index(batch_op.f("ix_findings_cross_tool_key"))
-
     op.drop_table("findings")
     with op.batch_alter_table("scan_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_scan_runs_scope")
         batch_op.drop_index(batch_op.f("ix_scan_runs_report_id"))
 
     op.drop_table("scan_runs")
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_reports_content")
+
     op.drop_table("reports")

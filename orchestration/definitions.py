@@ -1,0 +1,34 @@
+"""Dagster code location: assembles the stages' assets, checks, sensors and jobs.
+
+`dagster dev -m orchestration.definitions` (or just `dagster dev`: pyproject names this module)
+shows the graph. Settings are read when Dagster loads the location, not at import.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.collect import build_findings_asset, build_report_sensor
+from orchestration.resources import FindingsStoreResource
+from orchestration.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    folders = [str(folder) for folder in settings.report_dirs]
+    findings = build_findings_asset(folders)
+    ingest_job = dg.define_asset_job("ingest_job", selection=[findings])
+    return dg.Definitions(
+        assets=[findings],
+        jobs=[ingest_job],
+        sensors=[build_report_sensor(folders, ingest_job.name)],
+        resources={
+            "store": FindingsStoreResource(
+                database_url=settings.database_url, max_report_mb=settings.max_report_mb
+            ),
+        },
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(load_settings())

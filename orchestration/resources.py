@@ -1,0 +1,34 @@
+"""Dagster resources: the external systems stages talk to, configured from `Settings`."""
+
+from __future__ import annotations
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from ingest.store import FindingsStore
+
+
+class FindingsStoreResource(dg.ConfigurableResource):
+    """The findings store (SQLite file by default, PostgreSQL by URL), opened once per run."""
+
+    database_url: str
+    max_report_mb: int = 1024
+
+    _store: FindingsStore | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._store = FindingsStore(self.database_url)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    @property
+    def store(self) -> FindingsStore:
+        if self._store is None:  # used outside a run (a sensor, a test)
+            self._store = FindingsStore(self.database_url)
+        return self._store
+
+    @property
+    def max_report_bytes(self) -> int:
+        return self.max_report_mb * 1024 * 1024

@@ -1,0 +1,137 @@
+"""No secret from real Gitleaks/Trivy secret findings reaches the database.
+
+The secret values are collected from the real reports themselves (the fields where the tools
+reveal them), the reports are ingested, and every stored text (columns and raw records) of
+every table is searched for them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.store import FindingsStore
+from tests.shared_data import shared_path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"
+SECRET_REPORTS = [
+    "gitleaks/data_many.json",
+    "gitleaks/gitleaks8_many.json",
+    "gitleaks/redacted_data_many.json",
+    "sarif/gitleaks_7.5.0.sarif",
+    "trivy/misconfigurations_and_secrets.json",
+]
+
+
+def _revealed(value: object) -> str | None:
+    if (
+        isinstance(value, str)
+        and len(value) >= 4
+        and "REDACTED" not in value
+        and "***" not in value
+    ):
+        return value
+    return None
+
+
+def secrets_in(document: object) -> set[str]:
+    """The secret values the tools put in their reports (v8 Secret/Match, v7 offender)."""
+    found: set[str] = set()
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in ("Secret", "Match", "offender") and (secret := _revealed(value)):
+                    found.add(secret)
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def stored_text(store: FindingsStore) -> str:
+    """Everything the store holds, as one text."""
+    parts = []
+    with store.engine.connect() as conn:
+        for table in sa.inspect(conn).get_table_names():
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                parts.append(json.dumps([str(v) for v in row], ensure_ascii=False))
+    return "\n".join(parts)
+
+
+def test_no_reported_secret_reaches_the_database(store: FindingsStore) -> None:
+    paths = [shared_path("scans", name) for name in SECRET_REPORTS]
+    secrets: set[str] = set()
+    for path in paths:
+        secrets |= secrets_in(json.loads(path.read_text()))
+    # The test means something only if the reports really reveal secrets.
+    assert len(secrets) >= 8
+    assert any("c77e01c1e89682e4d4b94a059a7fd2b37ab326ed" in s for s in secrets)
+
+    summary = ingest_paths(paths, store, IngestOptions(repository="acme/leaky"))
+    assert not summary.failed
+    assert store.count() >= 20
+
+    stored = stored_text(store)
+    leaked = sorted(s for s in secrets if s in stored)
+    assert leaked == []
+    assert "[REDACTED:" in stored  # the places they were are marked
+
+
+def test_sample_service_secrets_are_redacted_from_snippets(store: FindingsStore) -> None:
+    sample = EXAMPLES.parent / "sample_service"
+    summary = ingest_paths(
+        sorted(EXAMPLES.glob("*.json")),
+        store,
+        IngestOptions(repo=sample, repository="examples/sample_service"),
+    )
+    assert not summary.failed
+    stored = stored_text(store)
+    for secret in (
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "sup3r-s3cret-passw0rd",
+        "not-a-real-flask-secret",
+    ):
+        assert secret in (sample / "app" / "settings.py").read_text()
+        assert secret not in stored
+    # The code around them is still there for reviewers.
+    snippets = "\n".join(row.snippet or "" for row in store.findings())
+    assert 'AWS_ACCESS_KEY_ID = "[REDACTED:' in snippets
+
+
+@pytest.mark.parametrize("secret", ["AKIAIOSFODNN7EXAMPLE", "ghp_" + "a1B2" * 9])
+def test_a_secret_in_a_sast_message_is_redacted(
+    store: FindingsStore, tmp_path: Path, secret: str
+) -> None:
+    report = tmp_path / "bandit.json"
+    report.write_text(
+        json.dumps(
+            {
+                "generated_at": "2026-11-01T00:00:00Z",
+                "errors": [],
+                "metrics": {},
+                "results": [
+                    {
+                        "test_id": "B105",
+                        "test_name": "hardcoded_password_string",
+                        "issue_text": f"Possible hardcoded password: '{secret}'",
+                        "issue_severity": "LOW",
+                        "issue_confidence": "MEDIUM",
+                        "filename": "app.py",
+                        "line_number": 3,
+                        "line_range": [3],
+                        "code": f"3 token = '{secret}'\n",
+                    }
+                ],
+            }
+        )
+    )
+    summary = ingest_paths([report], store, IngestOptions(repository="acme/x"))
+    assert not summary.failed
+    assert secret not in stored_text(store)
