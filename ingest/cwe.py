@@ -49,7 +49,7 @@ def _collect(value: object, found: list[int], depth: int) -> None:
             if key in value:
                 _collect(value[key], found, depth + 1)
                 return
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, (list, tuple)):
         for item in value:
             _collect(item, found, depth + 1)
 

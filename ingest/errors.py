@@ -37,11 +37,11 @@ class ReportTooLarge(IngestError):
 
 
 class UnreadableReport(IngestError):
-    """The file could not be opened or read, or is not UTF-8 JSON."""
+    """The file could not be opened or read (missing, a directory, no permission)."""
 
 
 class MalformedReport(IngestError):
-    """The file is JSON in a known format but breaks that format (or is truncated JSON)."""
+    """The file is not valid JSON (truncated, not UTF-8), or breaks the format it is in."""
 
 
 class UnsupportedFormat(IngestError):

@@ -28,7 +28,7 @@ _SEP = "\x1f"
 
 def digest(*parts: object) -> str:
     """A short, stable hex digest of the parts (128 bits: collisions are not a concern here)."""
-    text = _SEP.join("" if p is None else str(p) for p in parts)
+    text = _SEP.join(map(str, parts))
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
@@ -107,8 +107,10 @@ def assign_identities(findings: list[Finding]) -> tuple[list[Finding], int]:
                 keep[i] = False
                 continue
             seen_places.add(place)
-            finding.fingerprint = digest(finding.tool, *basis, ordinal)
-            finding.match_key = match_key(finding)
+            # Straight into __dict__ (plain strings; pydantic's __setattr__ costs ~1 us).
+            values = finding.__dict__
+            values["fingerprint"] = digest(finding.tool, *basis, ordinal)
+            values["match_key"] = match_key(finding)
             ordinal += 1
     unique = [f for f, k in zip(findings, keep, strict=True) if k]
     return unique, len(findings) - len(unique)
@@ -185,7 +187,7 @@ def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate])
     for finding in new:
         basis = basis_of(finding)
         if basis is None:
-            finding.cross_tool_key = digest("single", finding.tool, finding.fingerprint)
+            finding.__dict__["cross_tool_key"] = digest("single", finding.tool, finding.fingerprint)
             continue
         start = finding.start_line or 0
         end = finding.end_line or start
@@ -198,4 +200,4 @@ def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate])
                 break
         if key is None:
             key = digest(*basis) if basis[0] == "sca" else digest(*basis, start)
-        finding.cross_tool_key = key
+        finding.__dict__["cross_tool_key"] = key

@@ -211,20 +211,26 @@ class Redactor:
         """A JSON value with every string in it redacted (keys are left alone)."""
         if isinstance(value, str):
             return self.text(value)
-        if isinstance(value, dict | list):
+        if isinstance(value, (dict, list)):
             self._in_place(value)
         return value
 
     def _in_place(self, container: dict[str, Any] | list[Any]) -> None:
-        """Redact the strings inside a dict/list, replacing only those that change."""
-        items = container.items() if isinstance(container, dict) else enumerate(container)
-        for key, item in list(items):
-            if isinstance(item, str):
-                done = self.text(item)
-                if done is not item:
-                    container[key] = done  # type: ignore[index]
-            elif isinstance(item, dict | list):
-                self._in_place(item)
+        """Redact the strings inside a dict/list, replacing only those that change.
+
+        Iterative: a report can nest values 1,000 levels deep, past Python's recursion limit.
+        """
+        stack: list[dict[str, Any] | list[Any]] = [container]
+        while stack:
+            current = stack.pop()
+            items = current.items() if isinstance(current, dict) else enumerate(current)
+            for key, item in list(items):
+                if isinstance(item, str):
+                    done = self.text(item)
+                    if done is not item and done != item:
+                        current[key] = done  # type: ignore[index]
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
 
     def finding(self, finding: Finding) -> None:
         """Redact every free-text field of `finding` in place and forget its reported secrets.
@@ -237,8 +243,8 @@ class Redactor:
             text = values[name]
             if text:
                 done = self.text(text)
-                if done is not text:
-                    setattr(finding, name, done)
+                if done is not text and done != text:  # a cache hit is an equal, other object
+                    values[name] = done
         if finding.references:
             finding.references = [self.text(ref) for ref in finding.references]
         raw_json = orjson.dumps(finding.raw).decode()

@@ -74,7 +74,7 @@ def parse_score(value: object) -> float | None:
     """A 0-10 score from a number or a numeric string; None when it is neither or out of range."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         score = float(value)
     elif isinstance(value, str):
         try:

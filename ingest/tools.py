@@ -47,13 +47,19 @@ TOOL_KIND = {
 }
 
 
+MAX_TOOL_NAME = 200
+# One unambiguous token after the last space: linear time, unlike nested quantifiers.
+_TRAILING_VERSION = re.compile(r"\s+v?\d[\w.+-]*$")
+
+
 def normalize_tool_name(name: str) -> str:
     """'Gitleaks v7.4.0' -> 'gitleaks', 'Semgrep OSS' -> 'semgrep', 'CodeQL' -> 'codeql'."""
-    lowered = " ".join(name.strip().lower().split())
+    # Real names are short; the report's author controls this one, so bound the work.
+    lowered = " ".join(name[:MAX_TOOL_NAME].strip().lower().split())
     if lowered in _ALIASES:
         return _ALIASES[lowered]
     # Drop a trailing version ("gitleaks v7.4.0", "trivy 0.50.1").
-    without_version = re.sub(r"\s+v?\d+(\.\d+)*([-+.\w]*)?$", "", lowered)
+    without_version = _TRAILING_VERSION.sub("", lowered)
     if without_version in _ALIASES:
         return _ALIASES[without_version]
     return without_version.replace(" ", "-") or "unknown"

@@ -46,7 +46,7 @@ def dicts(value: object) -> list[dict[str, Any]]:
 def req_str(value: object, where: str) -> str:
     if isinstance(value, str) and value.strip():
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise fail(where, f"expected a non-empty string, found {_kind(value)}")
 
@@ -55,7 +55,7 @@ def opt_str(value: object) -> str | None:
     """A string (numbers are written out), or None for null, empty or other types."""
     if isinstance(value, str):
         return value if value.strip() else None
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return None
 
@@ -131,6 +131,17 @@ def order_vuln_ids(ids: list[str]) -> list[str]:
     return sorted(unique, key=rank)
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """A value for an error message: short, and never a repr() of a structure (a report can
+    nest 1,000 levels deep, where repr() raises RecursionError)."""
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "..."
+        return repr(text)
+    if isinstance(value, (int, float)) or value is None:
+        return repr(value)[:limit]
+    return _kind(value)
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "null"
@@ -142,6 +153,6 @@ def _kind(value: object) -> str:
         return "an array"
     if isinstance(value, str):
         return "an empty string" if not value.strip() else "a string"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return "a number"
     return type(value).__name__

@@ -39,6 +39,7 @@ from ingest.parsers.fields import (
     order_vuln_ids,
     req_dict,
     req_list,
+    shown,
     strs,
 )
 from ingest.severity import SEVERITY_TABLES, from_score, parse_score
@@ -72,7 +73,7 @@ def parse_sarif(document: Any) -> ParsedReport:
     if version != SUPPORTED_VERSION:
         raise UnsupportedFormat(
             None,
-            f"SARIF version {version!r} is not supported",
+            f"SARIF version {shown(version)} is not supported",
             detected="sarif",
             hint=f"only SARIF {SUPPORTED_VERSION} is read; export the report in that version",
         )
@@ -111,7 +112,7 @@ def _parse_run(run: dict[str, Any], where: str) -> ParsedRun:
     version = opt_str(driver.get("semanticVersion")) or opt_str(driver.get("version"))
     if version is None:
         # Some tools put the version in the name ("Gitleaks v7.4.0").
-        match = re.search(r"v?(\d+\.\d+(\.\d+)?)\s*$", tool_name)
+        match = re.search(r"v?(\d+\.\d+(?:\.\d+)?)\s*$", tool_name[-40:])
         version = match.group(1) if match else None
 
     cwe_taxa = _cwe_taxonomy_indexes(run)
@@ -144,7 +145,11 @@ def _parse_run(run: dict[str, Any], where: str) -> ParsedRun:
         return parsed  # a run may omit results: "not run", not "no findings"
     for i, result in enumerate(req_list(results, f"{where}.results")):
         result = req_dict(result, f"{where}.results[{i}]")
-        if result.get("kind") in _NOT_FINDINGS:
+        kind = result.get("kind")
+        if isinstance(kind, str) and kind in _NOT_FINDINGS:
+            continue
+        # "absent": in the baseline but gone from this run (SARIF 3.27.24): not a finding now.
+        if result.get("baselineState") == "absent":
             continue
         rule = _rule_of(result, rules, rules_by_id, extension_rules)
         parsed.findings.append(
@@ -180,6 +185,8 @@ def _rules(component: dict[str, Any], cwe_taxa: set[int]) -> list[_Rule]:
             get_path(raw, "help", "markdown")
         )
         references = strs(raw.get("helpUri"))
+        # Some tools name the CWE only as their help link (cwe.mitre.org/data/definitions/N).
+        cwes += [c for ref in references if "cwe.mitre.org" in ref for c in parse_cwe(ref)]
         message_strings = {
             key: text
             for key, value in opt_dict(raw.get("messageStrings")).items()
@@ -191,9 +198,7 @@ def _rules(component: dict[str, Any], cwe_taxa: set[int]) -> list[_Rule]:
         out.append(
             _Rule(
                 id=rule_id,
-                name=name
-                if name and name != rule_id
-                else (short if short and len(short) <= 200 else name),
+                name=_rule_name(name, short, rule_id),
                 cwe_ids=_unique(cwes) if len(cwes) > 1 else list(cwes),
                 level=opt_str(get_path(raw, "defaultConfiguration", "level")),
                 security_severity=parse_score(props.get("security-severity")),
@@ -212,6 +217,16 @@ def _rules(component: dict[str, Any], cwe_taxa: set[int]) -> list[_Rule]:
     return out
 
 
+def _rule_name(name: str | None, short: str | None, rule_id: str | None) -> str | None:
+    """A human name: `name` unless it only repeats the id, else a short description that does
+    not merely restate the id (Semgrep writes "Semgrep Finding: <id>")."""
+    if name and name != rule_id:
+        return name
+    if short and len(short) <= 200 and not (rule_id and rule_id in short):
+        return short
+    return None
+
+
 def _rule_of(
     result: dict[str, Any],
     rules: list[_Rule],
@@ -227,11 +242,23 @@ def _rule_of(
     if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(table):
         return table[index]
     rule_id = opt_str(result.get("ruleId")) or opt_str(rule_ref.get("id"))
+    if rule_id and table is not rules:
+        # A rule named by id in an extension (SARIF 3.52.7): that extension's rule.
+        for rule in table:
+            if rule.id == rule_id:
+                return rule
     if rule_id and rule_id in rules_by_id:
         return rules_by_id[rule_id]
     # SARIF allows hierarchical ids ("C2001/1"): the base rule carries the metadata.
     if rule_id and "/" in rule_id and rule_id.split("/")[0] in rules_by_id:
         return rules_by_id[rule_id.split("/")[0]]
+    if rule_id is None:
+        # Gitleaks 7 names no rule in its results, only in the message ("AWS Access Key secret
+        # detected"): the rule whose id starts the message.
+        text = opt_str(get_path(result, "message", "text")) or ""
+        for rule in rules:
+            if rule.id and text.startswith(rule.id + " "):
+                return rule
     return _Rule(id=rule_id)
 
 
@@ -254,7 +281,14 @@ def _finding(
 
     # Severity: numeric score first, then the tool's word, then SARIF level.
     level = opt_str(result.get("level")) or rule.level or "warning"
-    score = parse_score(props.get("security-severity")) if props else None
+    score = None
+    if props:
+        # security-severity (GitHub's convention), or a CVSS score a tool put in properties
+        # (dependency-check: cvssv3_baseScore).
+        for key in ("security-severity", "cvssv3_baseScore", "cvssv2_score"):
+            score = parse_score(props.get(key))
+            if score is not None:
+                break
     if score is None:
         score = rule.security_severity
     own_word = _severity_word(props) if props else None
@@ -307,14 +341,7 @@ def _finding(
     fingerprints = result.get("fingerprints")
     tool_fingerprint = None
     if isinstance(fingerprints, dict) and fingerprints:
-        tool_fingerprint = (
-            "|".join(
-                f"{k}={v}"
-                for k, v in sorted(fingerprints.items())
-                if isinstance(v, str | int) and str(v).strip().lower() not in _PLACEHOLDERS
-            )
-            or None
-        )
+        tool_fingerprint = _fingerprint(fingerprints)
     if tool_fingerprint is None and "partialFingerprints" in result:
         line_hash = opt_str(get_path(result, "partialFingerprints", "primaryLocationLineHash"))
         tool_fingerprint = f"primaryLocationLineHash={line_hash}" if line_hash else None
@@ -396,6 +423,21 @@ def _clean_uri(uri: str) -> str | None:
     return clean_path(unquote(uri))
 
 
+def _fingerprint(fingerprints: dict[str, Any]) -> str | None:
+    """`key=value|...` of the real fingerprints (placeholders and non-scalars dropped)."""
+    parts = []
+    for key, value in sorted(fingerprints.items()):
+        # A tuple, not `str | int`: that builds a union object on every call (hot path).
+        if isinstance(value, _SCALARS) and not isinstance(value, bool):
+            text = str(value)
+            if len(text) > 16 or text.strip().lower() not in _PLACEHOLDERS:
+                parts.append(f"{key}={text}")
+    return "|".join(parts) or None
+
+
+_SCALARS = (str, int)
+
+
 def _primary_location(result: dict[str, Any]) -> dict[str, Any]:
     locations = result.get("locations")
     if isinstance(locations, list):
@@ -436,7 +478,8 @@ def _message(result: dict[str, Any], rule: _Rule) -> str | None:
         text = rule.message_strings.get(template_id) if template_id else None
     if text is None:
         return rule.short_description
-    arguments = [a if isinstance(a, str) else str(a) for a in opt_list(message.get("arguments"))]
+    # Only scalars: str() of a nested structure can recurse too deep.
+    arguments = [a if isinstance(a, str) else shown(a) for a in opt_list(message.get("arguments"))]
     if arguments and "{" in text:
         text = _PLACEHOLDER.sub(
             lambda m: (

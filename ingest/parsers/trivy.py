@@ -43,6 +43,7 @@ from ingest.parsers.fields import (
     req_dict,
     req_list,
     req_str,
+    shown,
     strs,
 )
 from ingest.severity import from_table
@@ -107,7 +108,7 @@ def parse_trivy(document: Any) -> ParsedReport:
         if isinstance(version, bool) or version != SUPPORTED_SCHEMA:
             raise UnsupportedFormat(
                 None,
-                f"Trivy SchemaVersion {version!r} is not supported",
+                f"Trivy SchemaVersion {shown(version)} is not supported",
                 detected=FORMAT,
                 hint=f"only SchemaVersion {SUPPORTED_SCHEMA} (Trivy 0.20 and later) and the "
                 "legacy array are read",
