@@ -84,7 +84,7 @@ def run(
     else:
         _print_summary(summary)
         out.print(f"\nStore: {escape(_shown(settings.database_url))}")
-        out.print("List them: [bold]flywheel findings[/bold]  (add --json for machine output)")
+        out.print(f"List them: [bold]{_me()} findings[/bold]  (add --json for machine output)")
     if summary.failed:
         raise typer.Exit(1)
 
@@ -272,6 +272,17 @@ def _print_summary(summary: IngestSummary) -> None:
     failed = len(summary.failed)
     ok = len(summary.reports) - failed
     out.print(f"{ok} of {len(summary.reports)} reports ingested or unchanged; {failed} failed")
+
+
+def _me() -> str:
+    """How to call this command again: the script's path relative to here when it is inside."""
+    script = Path(sys.argv[0])
+    if script.name != "flywheel":
+        return "flywheel"  # run through python -m or a test runner
+    try:
+        return str(script.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return script.name
 
 
 def _shown(url: str) -> str:

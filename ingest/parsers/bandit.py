@@ -16,7 +16,6 @@ Results silenced with `# nosec` are not in Bandit's JSON, so nothing here is sup
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from ingest.cwe import parse_cwe
@@ -25,6 +24,7 @@ from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
 from ingest.parsers.fields import (
     clean_path,
     fail,
+    opt_datetime,
     opt_int,
     opt_str,
     req_dict,
@@ -53,7 +53,7 @@ def parse_bandit(document: Any) -> ParsedReport:
         raise fail("results", "missing: not Bandit JSON (`bandit -f json` writes `results`)")
     results = req_list(document.get("results"), "results")
 
-    run = ParsedRun(tool=TOOL, scanned_at=_timestamp(document.get("generated_at")))
+    run = ParsedRun(tool=TOOL, scanned_at=opt_datetime(document.get("generated_at")))
     report = ParsedReport(format=FORMAT, runs=[run])
     findings = run.findings
     for i, result in enumerate(results):
@@ -148,18 +148,6 @@ def _column(value: object, end: bool = False) -> int | None:
     if type(value) is not int or value < 0 or (end and value == 0):
         return None
     return opt_int(value + 1)
-
-
-def _timestamp(value: object) -> datetime | None:
-    text = opt_str(value)
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    # Bandit writes UTC ("...Z"); an offset-less time is UTC too.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _text(value: object) -> str | None:

@@ -9,6 +9,7 @@ Optional fields of the wrong type are treated as absent; required ones raise.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from ingest.errors import MalformedReport
@@ -107,6 +108,29 @@ def clean_path(path: str | None) -> str | None:
     while path.startswith("./"):
         path = path[2:]
     return path or None
+
+
+def opt_datetime(value: object) -> datetime | None:
+    """An ISO 8601 / RFC 3339 time, timezone-aware; tools write UTC, so a time without an offset
+    is UTC. Go's zero time (0001-01-01, "not set") and anything unreadable are None."""
+    text = opt_str(value)
+    if not text or text.startswith("0001-01-01"):
+        return None
+    try:
+        # 3.11's fromisoformat reads "Z" and truncates fractions past microseconds (Grype
+        # writes nanoseconds).
+        stamp = datetime.fromisoformat(text.strip())
+    except (ValueError, OverflowError):
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def upgrade_guidance(package: str | None, fixed: str | None) -> str | None:
+    """'Upgrade jinja2 to 2.10.1' (or 'to one of a, b'), when a fixed version is known."""
+    if not fixed:
+        return None
+    target = f"one of {fixed}" if ", " in fixed else fixed
+    return f"Upgrade {package} to {target}" if package else f"Upgrade to {target}"
 
 
 _VULN_ID_ORDER = ("CVE-", "GHSA-")

@@ -20,16 +20,17 @@ What is read, beyond the obvious:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from ingest.cwe import parse_cwe
+from ingest.ecosystems import normalize_ecosystem
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
 from ingest.parsers.fields import (
     clean_path,
     dicts,
     fail,
     get_path,
+    opt_datetime,
     opt_dict,
     opt_list,
     opt_str,
@@ -45,40 +46,9 @@ _TABLE = SEVERITY_TABLES[TOOL]
 _NO_FIX_STATES = {"not-fixed", "wont-fix", "unknown", ""}
 
 # purl types -> package registry (OSV-style, lower-cased).
-_PURL_ECOSYSTEMS = {
-    "pypi": "pypi",
-    "npm": "npm",
-    "maven": "maven",
-    "golang": "go",
-    "gem": "rubygems",
-    "cargo": "crates.io",
-    "nuget": "nuget",
-    "composer": "packagist",
-    "hex": "hex",
-    "pub": "pub",
-    "cocoapods": "cocoapods",
-    "swift": "swift",
-    "conan": "conan",
-    "hackage": "hackage",
-    "cran": "cran",
-}
 # OS package purls name the distro in their namespace (pkg:deb/debian/..., pkg:apk/alpine/...).
 _OS_PURL_TYPES = {"deb", "apk", "rpm", "alpm"}
 # Artifact types (Syft package types) when there is no purl.
-_TYPE_ECOSYSTEMS = {
-    "python": "pypi",
-    "npm": "npm",
-    "java-archive": "maven",
-    "jenkins-plugin": "maven",
-    "go-module": "go",
-    "gem": "rubygems",
-    "rust-crate": "crates.io",
-    "dotnet": "nuget",
-    "php-composer": "packagist",
-    "hex": "hex",
-    "dart-pub": "pub",
-    "pod": "cocoapods",
-}
 
 
 def parse_grype(document: Any) -> ParsedReport:
@@ -96,7 +66,7 @@ def parse_grype(document: Any) -> ParsedReport:
     run = ParsedRun(
         tool=TOOL,
         tool_version=opt_str(descriptor.get("version")),
-        scanned_at=_timestamp(descriptor.get("timestamp")),
+        scanned_at=opt_datetime(descriptor.get("timestamp")),
     )
     report.runs.append(run)
 
@@ -269,23 +239,11 @@ def _ecosystem(artifact: dict[str, Any], distro: str | None) -> str | None:
                 return parts[1].lower()
             return distro.lower() if distro else purl_type
         if purl_type:
-            return _PURL_ECOSYSTEMS.get(purl_type, purl_type)
+            return normalize_ecosystem(purl_type)
     art_type = opt_str(artifact.get("type"))
     if not art_type:
         return None
     art_type = art_type.strip().lower()
     if art_type in _OS_PURL_TYPES:
         return distro.lower() if distro else art_type
-    return _TYPE_ECOSYSTEMS.get(art_type, art_type)
-
-
-def _timestamp(value: object) -> datetime | None:
-    """Grype writes RFC 3339 with nanoseconds ("...T12:15:30.123456789+02:00"), or ""."""
-    text = opt_str(value)
-    if not text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else None
+    return normalize_ecosystem(art_type)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.cwe import parse_cwe
+from ingest.ecosystems import normalize_ecosystem
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
 from ingest.parsers.fields import (
     clean_path,
@@ -38,6 +39,7 @@ from ingest.parsers.fields import (
     req_list,
     req_str,
     strs,
+    upgrade_guidance,
 )
 from ingest.severity import cvss3_base_score, from_score, from_table, parse_score
 
@@ -78,7 +80,7 @@ def _package_findings(
     context = _Package(
         name=opt_str(package.get("name")),
         version=opt_str(package.get("version")),
-        ecosystem=_ecosystem(opt_str(package.get("ecosystem"))),
+        ecosystem=normalize_ecosystem(opt_str(package.get("ecosystem"))),
         commit=opt_str(package.get("commit")),
         path=path,
     )
@@ -161,7 +163,7 @@ def _finding(
         tool_severity=tool_severity,
         cwe_ids=list(dict.fromkeys(cwes)),
         vuln_ids=order_vuln_ids(ids),
-        fix_guidance=_upgrade(pkg.name, fixed),
+        fix_guidance=_package_upgrade(pkg.name, fixed),
         references=list(dict.fromkeys(references)),
         package=pkg.name,
         package_version=pkg.version,
@@ -227,15 +229,5 @@ def _version_key(version: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
-def _ecosystem(value: str | None) -> str | None:
-    """OSV ecosystem, lower-cased, without a release ("Debian:11" -> "debian")."""
-    if not value:
-        return None
-    return value.split(":", 1)[0].strip().lower() or None
-
-
-def _upgrade(package: str | None, fixed: str | None) -> str | None:
-    """Fix guidance; "one of" when there is a fixed version per release line ("1.2.9, 2.0.1")."""
-    if not package or not fixed:
-        return None
-    return f"Upgrade {package} to {'one of ' if ', ' in fixed else ''}{fixed}"
+def _package_upgrade(package: str | None, fixed: str | None) -> str | None:
+    return upgrade_guidance(package, fixed) if package else None

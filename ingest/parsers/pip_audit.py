@@ -22,6 +22,7 @@ from ingest.parsers.fields import (
     req_list,
     req_str,
     strs,
+    upgrade_guidance,
 )
 from ingest.severity import from_table
 
@@ -76,7 +77,7 @@ def parse_pip_audit(document: Any) -> ParsedReport:
                     kind=Kind.SCA,
                     severity=severity,
                     vuln_ids=order_vuln_ids([vuln_id, *strs(vuln.get("aliases"))]),
-                    fix_guidance=_upgrade(name, fixed),
+                    fix_guidance=_package_upgrade(name, fixed),
                     package=name,
                     package_version=version,
                     fixed_version=fixed,
@@ -96,8 +97,5 @@ def parse_pip_audit(document: Any) -> ParsedReport:
     return report
 
 
-def _upgrade(package: str | None, fixed: str | None) -> str | None:
-    """Fix guidance; "one of" when there is a fixed version per release line ("1.2.9, 2.0.1")."""
-    if not package or not fixed:
-        return None
-    return f"Upgrade {package} to {'one of ' if ', ' in fixed else ''}{fixed}"
+def _package_upgrade(package: str | None, fixed: str | None) -> str | None:
+    return upgrade_guidance(package, fixed) if package else None

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -32,6 +31,7 @@ from ingest.parsers.fields import (
     clean_path,
     dicts,
     get_path,
+    opt_datetime,
     opt_dict,
     opt_int,
     opt_list,
@@ -132,7 +132,7 @@ def _parse_run(run: dict[str, Any], where: str) -> ParsedRun:
         parsed.repository = opt_str(provenance[0].get("repositoryUri"))
         parsed.commit = opt_str(provenance[0].get("revisionId"))
     for invocation in dicts(run.get("invocations")):
-        parsed.scanned_at = _timestamp(invocation.get("endTimeUtc")) or _timestamp(
+        parsed.scanned_at = opt_datetime(invocation.get("endTimeUtc")) or opt_datetime(
             invocation.get("startTimeUtc")
         )
         if parsed.scanned_at:
@@ -527,17 +527,6 @@ def _severity_word(props: dict[str, Any]) -> Severity | None:
         if word and word.lower() in _SEVERITY_WORDS:
             return _SEVERITY_WORDS[word.lower()]
     return None
-
-
-def _timestamp(value: object) -> datetime | None:
-    text = opt_str(value)
-    if not text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else None
 
 
 def _lower(value: str | None) -> str | None:

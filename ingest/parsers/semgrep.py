@@ -37,6 +37,7 @@ import re
 from typing import Any
 
 from ingest.cwe import parse_cwe
+from ingest.ecosystems import normalize_ecosystem
 from ingest.errors import UnsupportedFormat
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
 from ingest.parsers.fields import (
@@ -51,6 +52,7 @@ from ingest.parsers.fields import (
     req_dict,
     req_list,
     strs,
+    upgrade_guidance,
 )
 from ingest.severity import from_table
 from ingest.tools import normalize_rule_id, normalize_tool_name
@@ -62,15 +64,6 @@ TOOL = normalize_tool_name("semgrep")
 _PLACEHOLDER = "requires login"
 
 # Semgrep's ecosystem names -> OSV names, lower-cased (as the other SCA parsers write them).
-_ECOSYSTEMS = {
-    "gem": "rubygems",
-    "gomod": "go",
-    "golang": "go",
-    "cargo": "crates.io",
-    "composer": "packagist",
-    "mix": "hex",
-    "swiftpm": "swift",
-}
 
 # CVE and GHSA ids inside advisory URLs (nvd.nist.gov/vuln/detail/CVE-...,
 # github.com/advisories/GHSA-...).
@@ -156,7 +149,9 @@ def _cli_finding(result: dict[str, Any], i: int, version: str | None) -> Finding
         pattern = opt_dict(get_path(match, "dependency_pattern"))
         package = opt_str(found.get("package")) or opt_str(pattern.get("package"))
         package_version = opt_str(found.get("version"))
-        ecosystem = _ecosystem(opt_str(found.get("ecosystem")) or opt_str(pattern.get("ecosystem")))
+        ecosystem = normalize_ecosystem(
+            opt_str(found.get("ecosystem")) or opt_str(pattern.get("ecosystem"))
+        )
         fixed_version = _fix_versions(metadata.get("sca-fix-versions"), package)
         vuln_ids = order_vuln_ids(
             strs(metadata.get("sca-vuln-database-identifier")) + _ids_in_urls(references)
@@ -170,8 +165,8 @@ def _cli_finding(result: dict[str, Any], i: int, version: str | None) -> Finding
             start_line = opt_int(found.get("line_number"))
             end_line = start_column = end_column = None
             flagged_text = None
-        if fix is None and package and fixed_version:
-            fix = f"Upgrade {package} to {fixed_version}"
+        if fix is None and package:
+            fix = upgrade_guidance(package, fixed_version)
     elif _is_secret(check_id, metadata):
         kind = Kind.SECRET
         matched = _matched_text(lines, start_line, end_line, start_column, end_column)
@@ -335,12 +330,12 @@ def _app_finding(
         tool_severity=severity_word,
         cwe_ids=parse_cwe(refs.get("cweIds")),
         vuln_ids=order_vuln_ids(cves + strs(refs.get("ghsaIds")) + _ids_in_urls(urls)),
-        fix_guidance=f"Upgrade {package} to {fixed}" if package and fixed else None,
+        fix_guidance=upgrade_guidance(package, fixed) if package else None,
         references=urls,
         package=package,
         package_version=version,
         fixed_version=fixed,
-        ecosystem=_app_ecosystem(advisory, package, namespaces),
+        ecosystem=_appnormalize_ecosystem(advisory, package, namespaces),
         path=_path(location.get("path")),
         start_line=opt_int(location.get("startLine")),
         end_line=opt_int(location.get("endLine")),
@@ -373,12 +368,12 @@ def _safe_version(
     return ", ".join(dict.fromkeys(versions)) or None
 
 
-def _app_ecosystem(
+def _appnormalize_ecosystem(
     advisory: dict[str, Any], package: str | None, namespaces: dict[tuple[str, str], str | None]
 ) -> str | None:
     ecosystem = opt_str(advisory.get("ecosystem"))
     if package is None:
-        return _ecosystem(ecosystem)
+        return normalize_ecosystem(ecosystem)
     wanted = package.lower()
     vulnerable = {
         (opt_str(d.get("name")) or "").lower()
@@ -386,13 +381,13 @@ def _app_ecosystem(
     }
     rule_text = advisory.get("ruleText")
     if wanted in vulnerable or not isinstance(rule_text, str):
-        return _ecosystem(ecosystem)
+        return normalize_ecosystem(ecosystem)
     # The advisory names other packages (grpc on RubyGems) than the one matched (grpcio):
     # the rule's dependency patterns say which ecosystem the matched one is from.
     key = (opt_str(advisory.get("ruleId")) or rule_text, wanted)
     if key not in namespaces:
         namespaces[key] = _namespace_in_rule(rule_text, wanted)
-    return _ecosystem(namespaces[key])
+    return normalize_ecosystem(namespaces[key])
 
 
 def _namespace_in_rule(rule_text: str, package: str) -> str | None:
@@ -411,13 +406,6 @@ def _namespace_in_rule(rule_text: str, package: str) -> str | None:
 
 
 # --- shared helpers -----------------------------------------------------------------------
-
-
-def _ecosystem(value: str | None) -> str | None:
-    if value is None:
-        return None
-    lowered = value.strip().lower()
-    return _ECOSYSTEMS.get(lowered, lowered) or None
 
 
 def _ids_in_urls(urls: list[str]) -> list[str]:

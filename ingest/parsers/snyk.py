@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.cwe import parse_cwe
+from ingest.ecosystems import normalize_ecosystem
 from ingest.errors import MalformedReport, UnsupportedFormat
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
 from ingest.parsers.fields import (
@@ -47,30 +48,6 @@ _TABLE = SEVERITY_TABLES[TOOL]
 _SNYK_VULN_URL = "https://security.snyk.io/vuln/"
 
 # Snyk package managers -> the registry the package comes from (OSV-style, lower-cased).
-_ECOSYSTEMS = {
-    "pip": "pypi",
-    "pipenv": "pypi",
-    "poetry": "pypi",
-    "setuptools": "pypi",
-    "npm": "npm",
-    "yarn": "npm",
-    "pnpm": "npm",
-    "maven": "maven",
-    "gradle": "maven",
-    "sbt": "maven",
-    "gomodules": "go",
-    "golangdep": "go",
-    "govendor": "go",
-    "rubygems": "rubygems",
-    "composer": "packagist",
-    "nuget": "nuget",
-    "paket": "nuget",
-    "cocoapods": "cocoapods",
-    "hex": "hex",
-    "swift": "swift",
-    "cargo": "crates.io",
-    "pub": "pub",
-}
 
 
 def parse_snyk(document: Any) -> ParsedReport:
@@ -239,7 +216,7 @@ def _finding(vuln: dict[str, Any], project: _Project, suppression: str | None) -
         package=package,
         package_version=version,
         fixed_version=fixed_version,
-        ecosystem=_ecosystem(package_manager),
+        ecosystem=normalize_ecosystem(package_manager),
         path=project.path,
         language=opt_str(vuln.get("language")),
         suppressed=suppression is not None,
@@ -274,10 +251,3 @@ def _fix_guidance(vuln: dict[str, Any], package: str | None, fixed: str | None) 
     if vuln.get("isPatchable") is True:
         return "Apply the Snyk patch (`snyk protect`)"
     return None
-
-
-def _ecosystem(package_manager: str | None) -> str | None:
-    if not package_manager:
-        return None
-    key = package_manager.strip().lower()
-    return _ECOSYSTEMS.get(key, key)

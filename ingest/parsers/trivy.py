@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ingest.cwe import parse_cwe
+from ingest.ecosystems import normalize_ecosystem
 from ingest.errors import UnsupportedFormat
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
 from ingest.parsers.fields import (
     clean_path,
     dicts,
     get_path,
+    opt_datetime,
     opt_int,
     opt_str,
     order_vuln_ids,
@@ -45,6 +46,7 @@ from ingest.parsers.fields import (
     req_str,
     shown,
     strs,
+    upgrade_guidance,
 )
 from ingest.severity import from_table
 
@@ -59,39 +61,6 @@ _K8S_SECTIONS = ("Resources", "Findings", "Vulnerabilities", "Misconfigurations"
 
 # Trivy's result `Type` (the package manager or OS it read) -> ecosystem, named as OSV names
 # ecosystems (lower-cased) so Trivy, OSV-Scanner and pip-audit findings on one package agree.
-_ECOSYSTEMS = {
-    "pip": "pypi",
-    "pipenv": "pypi",
-    "poetry": "pypi",
-    "uv": "pypi",
-    "python-pkg": "pypi",
-    "conda-pkg": "conda",
-    "npm": "npm",
-    "yarn": "npm",
-    "pnpm": "npm",
-    "bun": "npm",
-    "node-pkg": "npm",
-    "jar": "maven",
-    "pom": "maven",
-    "gradle": "maven",
-    "sbt": "maven",
-    "gomod": "go",
-    "gobinary": "go",
-    "cargo": "crates.io",
-    "rust-binary": "crates.io",
-    "bundler": "rubygems",
-    "gemspec": "rubygems",
-    "composer": "packagist",
-    "composer-vendor": "packagist",
-    "nuget": "nuget",
-    "dotnet-core": "nuget",
-    "packages-props": "nuget",
-    "pub": "pub",
-    "hex": "hex",
-    "swift": "swift",
-    "cocoapods": "cocoapods",
-    "conan": "conan",
-}
 
 
 def parse_trivy(document: Any) -> ParsedReport:
@@ -121,7 +90,7 @@ def parse_trivy(document: Any) -> ParsedReport:
             hint="write the report with `trivy ... --format json`",
         )
     run.tool_version = opt_str(get_path(doc, "Trivy", "Version"))
-    run.scanned_at = _timestamp(doc.get("CreatedAt"))
+    run.scanned_at = opt_datetime(doc.get("CreatedAt"))
     if "ClusterName" in doc or "Resources" in doc or "Findings" in doc:
         _parse_kubernetes(doc, run.findings, report.warnings)
         return report
@@ -170,7 +139,7 @@ def _parse_results(
         location = _Location(
             resource,
             clean_path(opt_str(result.get("Target"))),
-            _ecosystem(opt_str(result.get("Type"))),
+            normalize_ecosystem(opt_str(result.get("Type"))),
         )
         for key, parse in (
             ("Vulnerabilities", _vulnerability),
@@ -233,7 +202,7 @@ def _vulnerability(vuln: dict[str, Any], where: str, location: _Location) -> Fin
         tool_severity=severity,
         cwe_ids=parse_cwe(vuln.get("CweIDs")),
         vuln_ids=order_vuln_ids(ids),
-        fix_guidance=_upgrade(package, fixed),
+        fix_guidance=_package_upgrade(package, fixed),
         references=references,
         package=package,
         package_version=installed,
@@ -337,26 +306,5 @@ def _references(record: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(urls)) if len(urls) > 1 else urls
 
 
-def _ecosystem(result_type: str | None) -> str | None:
-    if not result_type:
-        return None
-    lowered = result_type.lower()
-    return _ECOSYSTEMS.get(lowered, lowered)
-
-
-def _timestamp(value: object) -> datetime | None:
-    text = opt_str(value)
-    if not text or text.startswith("0001-01-01"):  # Go's zero time: "not set"
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
-        return None
-    return stamp if stamp.tzinfo else None
-
-
-def _upgrade(package: str | None, fixed: str | None) -> str | None:
-    """Fix guidance; "one of" when there is a fixed version per release line ("1.2.9, 2.0.1")."""
-    if not package or not fixed:
-        return None
-    return f"Upgrade {package} to {'one of ' if ', ' in fixed else ''}{fixed}"
+def _package_upgrade(package: str | None, fixed: str | None) -> str | None:
+    return upgrade_guidance(package, fixed) if package else None

@@ -362,13 +362,14 @@ RUN_CASES = [
         "0.80.0",
         None,
     ),
-    # A timestamp that is not one, or has no zone: no scan time.
+    # A timestamp that is not one: no scan time.
     (_doc([], descriptor={"version": "0.80.0", "timestamp": "yesterday"}), 0, "0.80.0", None),
+    # No zone: tools write UTC, so it is read as UTC.
     (
         _doc([], descriptor={"version": "0.80.0", "timestamp": "2025-01-02T03:04:05"}),
         0,
         "0.80.0",
-        None,
+        datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
     ),
     # No descriptor at all.
     ({"matches": [_match(), _match()]}, 2, None, None),

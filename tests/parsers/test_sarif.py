@@ -899,8 +899,8 @@ def test_run_provenance_and_time() -> None:
     [
         # Only a start time: used.
         ([{"startTimeUtc": "2024-05-01T10:00:00Z"}], datetime(2024, 5, 1, 10, tzinfo=UTC)),
-        # A time without a zone is not a UTC time: not used.
-        ([{"endTimeUtc": "2024-05-01T10:00:00"}], None),
+        # A time without a zone: SARIF's times are UTC ("endTimeUtc"), so it is read as UTC.
+        ([{"endTimeUtc": "2024-05-01T10:00:00"}], datetime(2024, 5, 1, 10, tzinfo=UTC)),
         # Not a time.
         ([{"endTimeUtc": "yesterday"}], None),
         # The first invocation with a time.

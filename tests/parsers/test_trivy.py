@@ -530,9 +530,10 @@ def test_documents(document: Any, count: int, paths: list[str]) -> None:
         ),
         # Go's zero time means "not set".
         ({"CreatedAt": "0001-01-01T00:00:00Z"}, None, None),
-        # Garbage and naive times are no scan time; an ill-typed Trivy block is no version.
+        # Garbage is no scan time; an ill-typed Trivy block is no version.
         ({"CreatedAt": "yesterday", "Trivy": "0.58"}, None, None),
-        ({"CreatedAt": "2024-01-15T08:58:29"}, None, None),
+        # A time without an offset: tools write UTC, so it is read as UTC.
+        ({"CreatedAt": "2024-01-15T08:58:29"}, datetime(2024, 1, 15, 8, 58, 29, tzinfo=UTC), None),
     ],
     ids=["created-at-and-version", "zero-time", "garbage", "naive-time"],
 )
