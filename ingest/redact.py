@@ -207,14 +207,6 @@ class Redactor:
                 self._cache[text] = done
         return done
 
-    def value(self, value: Any) -> Any:
-        """A JSON value with every string in it redacted (keys are left alone)."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, (dict, list)):
-            self._in_place(value)
-        return value
-
     def _in_place(self, container: dict[str, Any] | list[Any]) -> None:
         """Redact the strings inside a dict/list, replacing only those that change.
 
@@ -252,10 +244,3 @@ class Redactor:
             self._in_place(finding.raw)
         if finding.secrets:
             finding.secrets = []
-
-
-def redact_finding(finding: Finding, known: re.Pattern[str] | None = None) -> None:
-    """Redact one finding (see `Redactor` for many)."""
-    redactor = Redactor()
-    redactor.known = known
-    redactor.finding(finding)

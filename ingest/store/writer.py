@@ -35,10 +35,9 @@ from ingest.finding import Finding, Kind, Severity, Status
 from ingest.identity import (
     GroupCandidate,
     assign_cross_tool_keys,
-    basis_of,
     cross_tool_basis,
 )
-from ingest.store.tables import FindingEvent, FindingRecord, Report, ScanRun
+from ingest.store.tables import FindingRecord, Report, ScanRun
 
 # Finding fields stored as columns of the same name (all but the transient `secrets`).
 FINDING_FIELDS: tuple[str, ...] = tuple(name for name in Finding.model_fields if name != "secrets")
@@ -430,16 +429,3 @@ def _insert_findings(
 def _aware(value: datetime) -> datetime:
     """SQLite returns naive datetimes; everything we store is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-# Re-exported for the pipeline's type hints.
-__all__ = [
-    "FINDING_FIELDS",
-    "PreparedRun",
-    "RunOutcome",
-    "insert_report",
-    "observed_hash",
-    "write_run",
-    "basis_of",
-    "FindingEvent",
-]
