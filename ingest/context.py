@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from ingest.finding import Finding
 from ingest.lines import split_lines
+from ingest.python_syntax import parse_python
 
 CONTEXT_LINES = 3  # lines shown above and below the flagged lines
 MAX_CONTEXT_REACH = 20  # how far the snippet may grow past blank lines
@@ -217,9 +218,8 @@ def language_of(path: str) -> str | None:
 
 
 def _python_scopes(text: str) -> list[tuple[int, int, str]] | None:
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_python(text)
+    if tree is None:
         return None  # fall back to the indentation heuristic
     scopes: list[tuple[int, int, str]] = []
 

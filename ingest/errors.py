@@ -57,5 +57,12 @@ class UnsupportedFormat(IngestError):
         return UnsupportedFormat(path, self.reason, self.detected, self.hint)
 
 
+class AdvisoryError(IngestError):
+    """An advisory file (OSV format) could not be read, so the advisory database is incomplete.
+
+    Raised rather than skipped: a silently skipped advisory is a silently missed vulnerability.
+    """
+
+
 class StoreError(Exception):
     """The findings store could not be opened or migrated."""

@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.cwe import parse_cwe
 from ingest.ecosystems import normalize_ecosystem
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
 from ingest.parsers.fields import (
@@ -41,7 +40,8 @@ from ingest.parsers.fields import (
     strs,
     upgrade_guidance,
 )
-from ingest.severity import cvss3_base_score, from_score, from_table, parse_score
+from ingest.parsers.osv_records import record_cwes, record_references, record_severity
+from ingest.severity import from_score, parse_score
 
 FORMAT = "osv-scanner"
 TOOL = "osv-scanner"
@@ -139,18 +139,8 @@ def _finding(
     summary = opt_str(primary.get("summary"))
     severity, tool_severity = _severity(max_severity, records)
     fixed = _fixed_versions(records, pkg.name)
-    references: list[str] = []
-    cwes: list[int] = []
     for record in records:
         ids.extend(strs(record.get("aliases")))
-        references.extend(
-            url
-            for ref in dicts(record.get("references"))
-            if isinstance(url := ref.get("url"), str) and url.strip()
-        )
-        cwes.extend(parse_cwe(get_path(record, "database_specific", "cwe_ids")))
-        for affected in dicts(record.get("affected")):
-            cwes.extend(parse_cwe(get_path(affected, "database_specific", "cwes")))
     return Finding(
         tool=TOOL,
         rule_id=rule_id,
@@ -161,10 +151,10 @@ def _finding(
         kind=Kind.SCA,
         severity=severity,
         tool_severity=tool_severity,
-        cwe_ids=list(dict.fromkeys(cwes)),
+        cwe_ids=record_cwes(records),
         vuln_ids=order_vuln_ids(ids),
         fix_guidance=_package_upgrade(pkg.name, fixed),
-        references=list(dict.fromkeys(references)),
+        references=record_references(records),
         package=pkg.name,
         package_version=pkg.version,
         fixed_version=fixed,
@@ -179,25 +169,7 @@ def _severity(max_severity: object, records: list[dict[str, Any]]) -> tuple[Seve
     score = parse_score(max_severity)
     if score is not None:
         return from_score(score), opt_str(max_severity)
-    best: tuple[Severity, str] | None = None
-    for record in records:  # GHSA's own rating
-        word = opt_str(get_path(record, "database_specific", "severity"))
-        if word and (best is None or from_table(TOOL, word).rank > best[0].rank):
-            best = (from_table(TOOL, word), word)
-    if best:
-        return best
-    best_score: tuple[float, str] | None = None
-    for record in records:
-        for rating in dicts(record.get("severity")):
-            vector = opt_str(rating.get("score"))
-            if not vector or rating.get("type") != "CVSS_V3":
-                continue
-            vector_score = cvss3_base_score(vector)
-            if vector_score is not None and (best_score is None or vector_score > best_score[0]):
-                best_score = (vector_score, vector)
-    if best_score:
-        return from_score(best_score[0]), best_score[1]
-    return from_table(TOOL, None), None
+    return record_severity(records)
 
 
 def _fixed_versions(records: list[dict[str, Any]], package: str | None) -> str | None:

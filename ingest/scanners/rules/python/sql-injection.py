@@ -1,21 +1,41 @@
 import sqlite3
 
-conn = sqlite3.connect("x.db")
+import sqlalchemy
+from flask import Flask, request
+
+app = Flask(__name__)
+conn = sqlite3.connect("shop.db")
 
 
-def bad(customer, term):
+@app.route("/orders")
+def orders():
+    customer = request.args.get("customer")
     cur = conn.cursor()
-    # ruleid: flywheel.python.sql-injection-formatted-query
-    cur.execute(f"SELECT * FROM orders WHERE customer = '{customer}'")
-    query = "SELECT name FROM products WHERE name LIKE '%%%s%%'" % term
-    # ruleid: flywheel.python.sql-injection-formatted-query
-    conn.execute(query).fetchall()
-    # ruleid: flywheel.python.sql-injection-formatted-query
-    cur.execute("SELECT * FROM t WHERE a = " + customer)
+    # ruleid: flywheel.python.sql-injection
+    cur.execute(f"SELECT id FROM orders WHERE customer = '{customer}'")
+    query = "SELECT name FROM products WHERE name LIKE '%" + request.form["term"] + "%'"
+    # ruleid: flywheel.python.sql-injection
+    conn.execute(query)
+    # ok: flywheel.python.sql-injection
+    cur.execute("SELECT id FROM orders WHERE customer = ?", (customer,))
+    limit = int(request.args.get("limit", "10"))
+    # ok: flywheel.python.sql-injection
+    cur.execute(f"SELECT id FROM orders LIMIT {limit}")
+    # ruleid: flywheel.python.sql-injection
+    return conn.execute(sqlalchemy.text("SELECT * FROM t WHERE a = '%s'" % customer)).fetchall()
 
 
-def good(order_id):
-    # ok: flywheel.python.sql-injection-formatted-query
-    conn.execute("SELECT id FROM orders WHERE id = ?", (order_id,))
-    # ok: flywheel.python.sql-injection-formatted-query
-    conn.execute("SELECT count(*) FROM orders")
+def find_user(name):
+    cur = conn.cursor()
+    # ruleid: flywheel.python.sql-injection-from-parameter
+    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    sql = "DELETE FROM sessions WHERE user = '" + name + "'"
+    # ruleid: flywheel.python.sql-injection-from-parameter
+    cur.execute(sql)
+    # ok: flywheel.python.sql-injection-from-parameter
+    cur.execute("SELECT * FROM users WHERE name = ?", (name,))
+
+
+def run_migration(statement):
+    # ok: flywheel.python.sql-injection-from-parameter
+    conn.executescript(statement)

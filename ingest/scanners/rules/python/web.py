@@ -1,24 +1,14 @@
 import requests
-from flask import Flask, render_template, render_template_string, request
+from flask import Flask
 
 app = Flask(__name__)
 
 
-def bad():
-    name = request.args.get("name")
-    # ruleid: flywheel.python.flask-render-template-string
-    page = render_template_string("<h1>" + name + "</h1>")
+def fetch(url):
     # ruleid: flywheel.python.requests-verify-false
-    requests.get("https://example.com", verify=False)
-    return page
-
-
-def good():
-    # ok: flywheel.python.flask-render-template-string
-    render_template_string("<h1>{{ name }}</h1>", name=request.args.get("name"))
+    requests.get(url, verify=False, timeout=5)
     # ok: flywheel.python.requests-verify-false
-    requests.get("https://example.com", timeout=5)
-    return render_template("index.html")
+    return requests.get(url, timeout=5)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Scanners of our own: checks that run offline, without an external tool."""

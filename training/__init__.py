@@ -1,0 +1,1 @@
+"""Training: completions to code, sandboxed unit tests, rewards, fine-tuning, evaluation."""
