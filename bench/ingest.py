@@ -30,14 +30,49 @@ import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = [
-    ("flywheel.python.sql-injection-formatted-query", "CWE-89", "error", "cursor.execute(f\"SELECT * FROM t WHERE id = {uid_%d}\")"),
-    ("flywheel.python.subprocess-shell-true", "CWE-78", "error", "subprocess.check_output(f\"ping {host_%d}\", shell=True)"),
-    ("flywheel.python.pickle-loads", "CWE-502", "error", "obj_%d = pickle.loads(request.get_data())"),
-    ("flywheel.python.weak-hash", "CWE-328", "warning", "digest_%d = hashlib.md5(password.encode()).hexdigest()"),
+    (
+        "flywheel.python.sql-injection-formatted-query",
+        "CWE-89",
+        "error",
+        'cursor.execute(f"SELECT * FROM t WHERE id = {uid_%d}")',
+    ),
+    (
+        "flywheel.python.subprocess-shell-true",
+        "CWE-78",
+        "error",
+        'subprocess.check_output(f"ping {host_%d}", shell=True)',
+    ),
+    (
+        "flywheel.python.pickle-loads",
+        "CWE-502",
+        "error",
+        "obj_%d = pickle.loads(request.get_data())",
+    ),
+    (
+        "flywheel.python.weak-hash",
+        "CWE-328",
+        "warning",
+        "digest_%d = hashlib.md5(password.encode()).hexdigest()",
+    ),
     ("flywheel.python.insecure-random", "CWE-330", "warning", "token_%d = random.choice(ALPHABET)"),
-    ("flywheel.python.requests-verify-false", "CWE-295", "warning", "requests.get(url_%d, verify=False, timeout=5)"),
-    ("flywheel.python.yaml-unsafe-load", "CWE-502", "error", "cfg_%d = yaml.load(text, Loader=yaml.Loader)"),
-    ("flywheel.python.flask-render-template-string", "CWE-94", "error", "return render_template_string(\"<p>\" + name_%d)"),
+    (
+        "flywheel.python.requests-verify-false",
+        "CWE-295",
+        "warning",
+        "requests.get(url_%d, verify=False, timeout=5)",
+    ),
+    (
+        "flywheel.python.yaml-unsafe-load",
+        "CWE-502",
+        "error",
+        "cfg_%d = yaml.load(text, Loader=yaml.Loader)",
+    ),
+    (
+        "flywheel.python.flask-render-template-string",
+        "CWE-94",
+        "error",
+        'return render_template_string("<p>" + name_%d)',
+    ),
 ]
 
 
@@ -48,8 +83,10 @@ def generate(path: Path, results: int, files: int) -> None:
             "name": rule_id,
             "shortDescription": {"text": f"Semgrep Finding: {rule_id}"},
             "fullDescription": {"text": f"{rule_id}: a weakness the rule pack describes in full."},
-            "help": {"text": "Fix it the way the rule's message says; see the references.",
-                     "markdown": "Fix it the way the rule's message says."},
+            "help": {
+                "text": "Fix it the way the rule's message says; see the references.",
+                "markdown": "Fix it the way the rule's message says.",
+            },
             "defaultConfiguration": {"level": level},
             "properties": {"precision": "very-high", "tags": [f"{cwe}: weakness", "security"]},
         }
@@ -62,28 +99,52 @@ def generate(path: Path, results: int, files: int) -> None:
         rule_id, _, level, code = RULES[rule_index]
         line = 10 + (i // files) * 7 % 2000
         text = "    " + code % i
-        out.append({
-            "ruleId": rule_id,
-            "ruleIndex": rule_index,
-            "level": level,
-            "message": {"text": f"Data from the request reaches a dangerous call ({rule_id.rsplit('.', 1)[-1]}). "
-                                "Validate it, or use the safe API the rule names."},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f"src/pkg{file_no % 40:02d}/module_{file_no:04d}.py",
-                                     "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": line, "startColumn": 5, "endLine": line,
-                           "endColumn": len(text) + 1, "snippet": {"text": text}},
-            }}],
-            "fingerprints": {"matchBasedId/v1": sha512(f"{rule_id}{file_no}{i}".encode()).hexdigest()},
-            "properties": {},
-        })
+        out.append(
+            {
+                "ruleId": rule_id,
+                "ruleIndex": rule_index,
+                "level": level,
+                "message": {
+                    "text": f"Data from the request reaches a dangerous call ({rule_id.rsplit('.', 1)[-1]}). "
+                    "Validate it, or use the safe API the rule names."
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {
+                                "uri": f"src/pkg{file_no % 40:02d}/module_{file_no:04d}.py",
+                                "uriBaseId": "%SRCROOT%",
+                            },
+                            "region": {
+                                "startLine": line,
+                                "startColumn": 5,
+                                "endLine": line,
+                                "endColumn": len(text) + 1,
+                                "snippet": {"text": text},
+                            },
+                        }
+                    }
+                ],
+                "fingerprints": {
+                    "matchBasedId/v1": sha512(f"{rule_id}{file_no}{i}".encode()).hexdigest()
+                },
+                "properties": {},
+            }
+        )
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "Semgrep OSS", "semanticVersion": "1.182.0",
-                                      "rules": rules}},
-                  "invocations": [{"executionSuccessful": True, "endTimeUtc": "2026-11-20T10:00:00Z"}],
-                  "results": out}],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "Semgrep OSS", "semanticVersion": "1.182.0", "rules": rules}
+                },
+                "invocations": [
+                    {"executionSuccessful": True, "endTimeUtc": "2026-11-20T10:00:00Z"}
+                ],
+                "results": out,
+            }
+        ],
     }
     path.write_bytes(orjson.dumps(document))
 
@@ -100,14 +161,21 @@ def ingest_phase(report: Path, db: Path) -> dict[str, float]:
     if summary.failed:
         raise SystemExit(summary.failed[0].error)
     counts = summary.totals()
-    return {"seconds": elapsed, "new": counts["new"], "unchanged": counts["unchanged"],
-            "fixed": counts["fixed"], "status": summary.reports[0].status,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": elapsed,
+        "new": counts["new"],
+        "unchanged": counts["unchanged"],
+        "fixed": counts["fixed"],
+        "status": summary.reports[0].status,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def child(phase: str, *args: str) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, *args], capture_output=True, text=True,
+        [sys.executable, __file__, "--phase", phase, *args],
+        capture_output=True,
+        text=True,
         check=False,
     )
     if result.returncode != 0:
@@ -140,19 +208,30 @@ def main() -> None:
         stale.unlink(missing_ok=True)
     child("generate", str(report), str(options.results), str(options.files))
     # The rescan: the same results, but another scan (different bytes, a later time).
-    rescan.write_bytes(report.read_bytes().replace(b"2026-11-20T10:00:00Z", b"2026-11-21T10:00:00Z"))
+    rescan.write_bytes(
+        report.read_bytes().replace(b"2026-11-20T10:00:00Z", b"2026-11-21T10:00:00Z")
+    )
     size_mb = report.stat().st_size / 1e6
 
     first = child("ingest", str(report), str(db))
-    print(f"ingest   {options.results:,} results ({size_mb:.0f} MB SARIF): {first['seconds']:.2f} s, "
-          f"{first['new']:,} new, peak {first['rss_mb']:.0f} MB", file=sys.stderr)
+    print(
+        f"ingest   {options.results:,} results ({size_mb:.0f} MB SARIF): {first['seconds']:.2f} s, "
+        f"{first['new']:,} new, peak {first['rss_mb']:.0f} MB",
+        file=sys.stderr,
+    )
     again = child("ingest", str(report), str(db))
-    print(f"reingest same file: {again['seconds']:.2f} s ({again['status']}), "
-          f"peak {again['rss_mb']:.0f} MB", file=sys.stderr)
+    print(
+        f"reingest same file: {again['seconds']:.2f} s ({again['status']}), "
+        f"peak {again['rss_mb']:.0f} MB",
+        file=sys.stderr,
+    )
     rescanned = child("ingest", str(rescan), str(db))
-    print(f"rescan   same findings, new report: {rescanned['seconds']:.2f} s, "
-          f"{rescanned['unchanged']:,} unchanged, {rescanned['new']} new, {rescanned['fixed']} fixed, "
-          f"peak {rescanned['rss_mb']:.0f} MB", file=sys.stderr)
+    print(
+        f"rescan   same findings, new report: {rescanned['seconds']:.2f} s, "
+        f"{rescanned['unchanged']:,} unchanged, {rescanned['new']} new, {rescanned['fixed']} fixed, "
+        f"peak {rescanned['rss_mb']:.0f} MB",
+        file=sys.stderr,
+    )
     assert first["new"] == options.results, first
     assert rescanned["unchanged"] == options.results and rescanned["new"] == 0, rescanned
     figures = {

@@ -249,10 +249,56 @@ def _ingest_report(
         repository = named.pop() if len(named) == 1 else ""
         if store.unchanged_report(sha256, repository, options.service, commit):
             return ReportResult(path=str(path), status="unchanged", format=parsed.format)
+    return _store_parsed(
+        parsed, str(path), sha256, size, repository, commit, store, options, progress, holds_nul
+    )
 
+
+def ingest_parsed(
+    parsed: ParsedReport,
+    source: str,
+    store: FindingsStore,
+    options: IngestOptions = IngestOptions(),
+) -> ReportResult:
+    """Ingest findings that did not come from a file (the ensemble's own scan), as one report
+    named `source`. Its content hash is that of the findings, so an unchanged tree scanned
+    again is recorded as unchanged."""
+    repository = options.repository
+    if repository is None and options.repo is not None:
+        repository = git_repository_name(options.repo)
+    repository = repository or ""
+    commit = options.commit
+    if commit is None and options.repo is not None:
+        commit = git_commit(options.repo)
+    canonical = orjson.dumps(
+        [run.model_dump(mode="json", exclude={"scanned_at"}) for run in parsed.runs],
+        option=orjson.OPT_SORT_KEYS,
+    )
+    sha256 = hashlib.sha256(canonical).hexdigest()
+    if store.unchanged_report(sha256, repository, options.service, commit):
+        return ReportResult(path=source, status="unchanged", format=parsed.format)
+    with gc_paused():
+        return _store_parsed(
+            parsed, source, sha256, len(canonical), repository, commit, store, options
+        )
+
+
+def _store_parsed(
+    parsed: ParsedReport,
+    source: str,
+    sha256: str,
+    size: int,
+    repository: str,
+    commit: str | None,
+    store: FindingsStore,
+    options: IngestOptions,
+    progress: Progress | None = None,
+    holds_nul: bool = False,
+) -> ReportResult:
+    path = Path(source)
     _check_scope(path, repository, options.service, [run.tool for run in parsed.runs])
     result = ReportResult(
-        path=str(path),
+        path=source,
         status="ingested",
         format=parsed.format,
         warnings=list(parsed.warnings),
@@ -268,7 +314,7 @@ def _ingest_report(
     )
     result.runs = store.write_report(
         {
-            "path": str(path),
+            "path": source,
             "sha256": sha256,
             "format": parsed.format,
             "size_bytes": size,

@@ -8,19 +8,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from ingest.errors import StoreError
 from ingest.finding import Severity, Status
 from ingest.parsers import FORMATS
 from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
 from ingest.store import FindingFilter, FindingsStore
-from orchestration.settings import EXAMPLES, Settings, load_settings
+from orchestration import ensemble_commands
+from orchestration.console import err, me, out, settings_or_exit, short, shown, store_or_exit
+from orchestration.settings import EXAMPLES
 
 app = typer.Typer(
     help="Findings Flywheel: scanner findings and reviewers' judgments into a better code model.",
@@ -30,35 +28,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The findings store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-# soft_wrap: messages name files and URLs, which must stay whole to be copied or grepped.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+ensemble_commands.register(app)
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"
 OUTCOMES = ("new", "unchanged", "fixed", "reopened", "suppressed")
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = "FLYWHEEL_" + "_".join(str(part) for part in error["loc"]).upper()
-            err.print(f"[red]configuration error:[/red] {name}: {escape(error['msg'])}")
-        raise typer.Exit(2) from None
-    except FileNotFoundError as exc:
-        err.print(f"[red]configuration error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
-
-
-def _store(settings: Settings) -> FindingsStore:
-    try:
-        return FindingsStore(settings.database_url)
-    except StoreError as exc:
-        err.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -67,8 +41,8 @@ def run(
 ) -> None:
     """Run the main job on embedded defaults: ingest the bundled sample reports (with code
     context from the bundled sample service) and print the summary."""
-    settings = _settings()
-    store = _store(settings)
+    settings = settings_or_exit()
+    store = store_or_exit(settings)
     reports = sorted(
         p for p in SAMPLE_REPORTS.iterdir() if p.is_file() and p.suffix in (".json", ".sarif")
     )
@@ -83,8 +57,8 @@ def run(
         out.print_json(json.dumps(summary.as_dict()))
     else:
         _print_summary(summary)
-        out.print(f"\nStore: {escape(_shown(settings.database_url))}")
-        out.print(f"List them: [bold]{_me()} findings[/bold]  (add --json for machine output)")
+        out.print(f"\nStore: {escape(shown(settings.database_url))}")
+        out.print(f"List them: [bold]{me()} findings[/bold]  (add --json for machine output)")
     if summary.failed:
         raise typer.Exit(1)
 
@@ -113,8 +87,8 @@ def ingest(
     if repo is not None and not repo.is_dir():
         err.print(f"[red]--repo {escape(str(repo))}: not a directory[/red]")
         raise typer.Exit(2)
-    settings = _settings()
-    store = _store(settings)
+    settings = settings_or_exit()
+    store = store_or_exit(settings)
     options = IngestOptions(
         repo=repo,
         repository=repository,
@@ -147,7 +121,7 @@ def findings(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """List stored findings (newest ids last)."""
-    store = _store(_settings())
+    store = store_or_exit(settings_or_exit())
     where = FindingFilter(
         repository=repository,
         service=service,
@@ -177,9 +151,9 @@ def findings(
             escape(row.tool),
             row.severity,
             row.status,
-            escape(_short(row.rule_id, 48)),
+            escape(short(row.rule_id, 48)),
             ",".join(str(c) for c in row.cwe_ids),
-            escape(_short(where_text, 60)),
+            escape(short(where_text, 60)),
         )
     out.print(table)
 
@@ -187,9 +161,9 @@ def findings(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the store's schema to the current version (safe on a live database)."""
-    settings = _settings()
-    _store(settings)
-    out.print(f"schema is current: {escape(_shown(settings.database_url))}")
+    settings = settings_or_exit()
+    store_or_exit(settings)
+    out.print(f"schema is current: {escape(shown(settings.database_url))}")
 
 
 @db_app.command("current")
@@ -197,7 +171,7 @@ def db_current() -> None:
     """Print the schema revision of the store (without migrating it)."""
     from ingest.store.engine import current_revision, head_revision, make_engine
 
-    settings = _settings()
+    settings = settings_or_exit()
     revision = current_revision(make_engine(settings.database_url))
     out.print(f"current: {revision or 'empty database'}  head: {head_revision()}")
 
@@ -272,26 +246,6 @@ def _print_summary(summary: IngestSummary) -> None:
     failed = len(summary.failed)
     ok = len(summary.reports) - failed
     out.print(f"{ok} of {len(summary.reports)} reports ingested or unchanged; {failed} failed")
-
-
-def _me() -> str:
-    """How to call this command again: the script's path relative to here when it is inside."""
-    script = Path(sys.argv[0])
-    if script.name != "flywheel":
-        return "flywheel"  # run through python -m or a test runner
-    try:
-        return str(script.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return script.name
-
-
-def _shown(url: str) -> str:
-    """A database URL without its password."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
 def main() -> None:

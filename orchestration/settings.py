@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     report_dirs: list[Path] = Field(
         default_factory=list, description="folders the Dagster sensor watches"
     )
+    advisory_db: Path | None = Field(
+        default=None,
+        description="folder of OSV advisories (JSON) the dependency check reads; none: no check",
+    )
 
     @field_validator("db_url")
     @classmethod
@@ -45,6 +49,13 @@ class Settings(BaseSettings):
                 f"FLYWHEEL_DB_URL={value!r} is not a SQLite or PostgreSQL URL "
                 "(sqlite:///path/findings.db or postgresql+psycopg://user@host/db)"
             )
+        return value
+
+    @field_validator("advisory_db")
+    @classmethod
+    def _advisory_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder of OSV advisories")
         return value
 
     @property

@@ -37,6 +37,8 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.python_syntax import parse_python
+
 __all__ = [
     "CodeStats",
     "code_stats",
@@ -267,8 +269,8 @@ _BARE_CODE_RATIO = 0.6
 
 def _parse(code: str) -> ast.Module | None:
     try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return parse_python(code)  # also Python 3.12 f-strings, which this interpreter rejects
+    except OverflowError:
         return None
 
 
@@ -588,10 +590,13 @@ def code_stats(code: str, language: str = "python") -> CodeStats:
             for line in code.splitlines()
         )
         return CodeStats(canonical, None, non_blank, None, not meaningful)
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:200]
+    tree = _parse(code)
+    if tree is None:
+        try:
+            ast.parse(code)  # only for the message
+            error = "does not parse"
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:200]
         return CodeStats(canonical, False, non_blank, None, False, error)
     try:
         count = _count_statements(tree)

@@ -7,10 +7,12 @@ and read by the same parser as a Bandit report, so scanning and ingesting normal
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import bandit
 from bandit.core import config as bandit_config
 from bandit.core import manager as bandit_manager
 
@@ -32,12 +34,14 @@ def _config() -> bandit_config.BanditConfig:
 
 def run_bandit(root: Path, files: Iterable[str]) -> ParsedReport:
     """Run Bandit's default tests over `files` (relative to `root`) in this process."""
-    targets = [str(root / name) for name in sorted(set(files)) if name.endswith(".py")]
+    # Absolute paths: Bandit writes a relative one as "./<path>", which would not map back.
+    base = os.path.abspath(root)
+    targets = [os.path.join(base, name) for name in sorted(set(files)) if name.endswith(".py")]
     manager = bandit_manager.BanditManager(_config(), "file", quiet=True)
     if targets:
         manager.discover_files(targets, recursive=False)
         manager.run_tests()
-    prefix = str(root).rstrip("/") + "/"
+    prefix = base.rstrip("/") + "/"
     results = []
     for issue in manager.get_issue_list(sev_level="LOW", conf_level="LOW"):
         record = issue.as_dict(with_code=True, max_lines=3)
@@ -51,4 +55,7 @@ def run_bandit(root: Path, files: Iterable[str]) -> ParsedReport:
         "results": results,
         "metrics": {},
     }
-    return parse_bandit(document)
+    report = parse_bandit(document)
+    for run in report.runs:
+        run.tool_version = bandit.__version__  # Bandit's JSON does not carry it
+    return report

@@ -192,7 +192,7 @@ class Ensemble:
         semgrep = run_semgrep(
             root, code, rules=self.rules, simplified=self.simplified, jobs=self.jobs
         )
-        report.runs.extend(semgrep.runs or [])
+        report.runs.extend(semgrep.runs)
         report.warnings.extend(semgrep.warnings)
         report.runs.extend(run_bandit(root, code).runs)
         if self.advisories is not None:

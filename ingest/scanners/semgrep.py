@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import orjson
 from ingest.errors import IngestError
 from ingest.finding import ParsedReport
 from ingest.parsers.semgrep import parse_semgrep
+from ingest.scanners.scratch import scratch_directory
 from ingest.scanners.simplify import simplify
 
 RULES = Path(__file__).with_name("rules")
@@ -60,7 +60,7 @@ def run_semgrep(
     report = ParsedReport(format="semgrep")
     if not relative:
         return report
-    with tempfile.TemporaryDirectory(prefix="flywheel-semgrep-") as shadow:
+    with scratch_directory("flywheel-semgrep-") as shadow:
         shadow_root = Path(shadow)
         for name in relative:
             target = shadow_root / name
@@ -74,7 +74,7 @@ def run_semgrep(
     for run in report.runs:
         for finding in run.findings:
             if finding.path:
-                finding.path = _unshadow(finding.path, shadow)
+                finding.path = _relative(finding.path)
     return report
 
 
@@ -93,7 +93,9 @@ def _invoke(target: Path, rules: Path, jobs: int, timeout_s: int) -> object:
         "--timeout",
         "30",
         "--no-git-ignore",
-        str(target),
+        # Relative to the shadow tree (the working directory): paths in results and in their
+        # dataflow traces then name the real files, and stay equal from one scan to the next.
+        ".",
     ]
     try:
         completed = subprocess.run(
@@ -116,11 +118,6 @@ def _invoke(target: Path, rules: Path, jobs: int, timeout_s: int) -> object:
     return document
 
 
-def _unshadow(path: str, shadow: str) -> str:
-    """A semgrep path inside the shadow tree, as a path relative to the scanned root."""
-    shadow = shadow.rstrip("/") + "/"
-    if path.startswith(shadow):
-        return path[len(shadow) :]
-    if path.startswith("/private" + shadow):  # macOS tmp
-        return path[len("/private" + shadow) :]
-    return path
+def _relative(path: str) -> str:
+    """A path semgrep printed, relative to the scanned root (it ran there on ".")."""
+    return path[2:] if path.startswith("./") else path

@@ -1,7 +1,7 @@
 import html
 
 import markupsafe
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request, send_file
 
 app = Flask(__name__)
 
@@ -45,3 +45,33 @@ def page():
 def api():
     # ok: flywheel.python.xss
     return jsonify(name=request.args.get("name"), escaped=html.escape(request.args.get("x", "")))
+
+
+@app.route("/lookup")
+def lookup():
+    # ok: flywheel.python.xss
+    return {"name": request.args.get("name")}
+
+
+@app.route("/names")
+def names():
+    # ok: flywheel.python.xss
+    return [request.args.get("a"), request.args.get("b")]
+
+
+@app.route("/download")
+def download():
+    # ok: flywheel.python.xss
+    return send_file("/srv/files/" + request.args["file"])
+
+
+@app.route("/raw")
+def raw():
+    # ok: flywheel.python.xss
+    return Response(request.args.get("q", ""), mimetype="text/plain")
+
+
+@app.route("/raw-html")
+def raw_html():
+    # ruleid: flywheel.python.xss
+    return Response(request.args.get("q", ""), mimetype="text/html")
