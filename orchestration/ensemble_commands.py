@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from enum import StrEnum
@@ -154,7 +155,7 @@ def score(
                 "reward": result.reward,
                 "security": result.security,
                 "outcome": result.outcome,
-                "tests": result.tests.model_dump() if result.tests else None,
+                "tests": dataclasses.asdict(result.tests) if result.tests else None,
                 "findings": findings,
             }
             sys.stdout.write(json.dumps(line) + "\n")

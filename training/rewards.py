@@ -37,7 +37,10 @@ class RewardConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ensemble: EnsembleConfig = Field(default_factory=EnsembleConfig)
+    # Suppression comments are the model's own words: they do not make its code secure.
+    ensemble: EnsembleConfig = Field(
+        default_factory=lambda: EnsembleConfig(honor_suppressions=False)
+    )
     severity_weights: dict[Severity, float] = Field(
         default_factory=lambda: {
             Severity.CRITICAL: 1.0,

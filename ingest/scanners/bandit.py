@@ -37,7 +37,8 @@ def run_bandit(root: Path, files: Iterable[str]) -> ParsedReport:
     # Absolute paths: Bandit writes a relative one as "./<path>", which would not map back.
     base = os.path.abspath(root)
     targets = [os.path.join(base, name) for name in sorted(set(files)) if name.endswith(".py")]
-    manager = bandit_manager.BanditManager(_config(), "file", quiet=True)
+    # ignore_nosec: report what `# nosec` would hide (see ingest.scanners.suppressions).
+    manager = bandit_manager.BanditManager(_config(), "file", quiet=True, ignore_nosec=True)
     if targets:
         manager.discover_files(targets, recursive=False)
         manager.run_tests()

@@ -32,6 +32,8 @@ from ingest.finding import Finding, Kind, ParsedReport, Severity
 from ingest.scanners.bandit import run_bandit
 from ingest.scanners.dependencies import AdvisoryDB, check_dependencies
 from ingest.scanners.semgrep import RULES, run_semgrep
+from ingest.scanners.shadow import normalized_copy
+from ingest.scanners.suppressions import mark_suppressions
 
 ConfidenceLevel = Literal["low", "medium", "high"]
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -75,6 +77,11 @@ class EnsembleConfig(BaseModel):
     min_confidence: ConfidenceLevel = "medium"
     count_threshold: float = Field(0.5, gt=0, le=1)
     cwe_weights: dict[int, float] = Field(default_factory=dict)
+    honor_suppressions: bool = Field(
+        True,
+        description="leave out findings a `# nosec` / `# nosemgrep` comment suppresses "
+        "(the reward does not: a model must not learn that a comment makes code secure)",
+    )
 
     @field_validator("tool_weights", "cwe_weights")
     @classmethod
@@ -113,6 +120,8 @@ class Weakness:
 def weigh(findings: Iterable[Finding], config: EnsembleConfig) -> list[Weakness]:
     """Group findings into weaknesses and weigh each one (see the module docstring)."""
     weaknesses = []
+    if config.honor_suppressions:
+        findings = [f for f in findings if not f.suppressed]
     for group in group_by_weakness(findings):
         countable = [f for f in group if _confidence(f) >= _CONFIDENCE_RANK[config.min_confidence]]
         weight = 0.0
@@ -189,12 +198,13 @@ class Ensemble:
         names = sorted(set(files)) if files is not None else scannable_files(root)
         code = [n for n in names if n.endswith(CODE_SUFFIXES)]
         report = ParsedReport(format="ensemble")
-        semgrep = run_semgrep(
-            root, code, rules=self.rules, simplified=self.simplified, jobs=self.jobs
-        )
+        with normalized_copy(root, code, normalize=self.simplified) as tree:
+            semgrep = run_semgrep(tree, rules=self.rules, jobs=self.jobs)
+            bandit = run_bandit(tree, code)
         report.runs.extend(semgrep.runs)
         report.warnings.extend(semgrep.warnings)
-        report.runs.extend(run_bandit(root, code).runs)
+        report.runs.extend(bandit.runs)
+        mark_suppressions((f for run in report.runs for f in run.findings), root)
         if self.advisories is not None:
             texts = {}
             for name in names:

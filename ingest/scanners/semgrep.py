@@ -1,10 +1,7 @@
 """Semgrep with our own rule pack, on many files in one process.
 
-Python files are scanned as `ingest.scanners.simplify` rewrites them (constant conditions
-decided, dead branches removed, known container reads resolved; line numbers unchanged), from
-a temporary shadow tree; findings are mapped back to the real paths. The OCaml CLI
-(`semgrep --experimental`) is used: it starts in ~0.2 s against ~2 s for the Python one, which
-decides whether scoring a batch takes one second or three.
+The OCaml CLI (`semgrep --experimental`) is used: it starts in ~0.2 s against ~2 s for the
+Python one, which decides whether scoring a batch takes one second or three.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -21,8 +17,6 @@ import orjson
 from ingest.errors import IngestError
 from ingest.finding import ParsedReport
 from ingest.parsers.semgrep import parse_semgrep
-from ingest.scanners.scratch import scratch_directory
-from ingest.scanners.simplify import simplify
 
 RULES = Path(__file__).with_name("rules")
 SEMGREP_TIMEOUT_S = 600
@@ -44,32 +38,15 @@ def semgrep_binary() -> str:
 
 
 def run_semgrep(
-    root: Path,
-    files: Iterable[str],
+    tree: Path,
     *,
     rules: Path = RULES,
-    simplified: bool = True,
     jobs: int | None = None,
     timeout_s: int = SEMGREP_TIMEOUT_S,
 ) -> ParsedReport:
-    """Scan `files` (paths relative to `root`) in one semgrep process.
-
-    Returns the parsed report with paths relative to `root`.
-    """
-    relative = sorted(set(files))
-    report = ParsedReport(format="semgrep")
-    if not relative:
-        return report
-    with scratch_directory("flywheel-semgrep-") as shadow:
-        shadow_root = Path(shadow)
-        for name in relative:
-            target = shadow_root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            text = (root / name).read_text(encoding="utf-8", errors="replace")
-            if simplified and name.endswith(".py"):
-                text = simplify(text)
-            target.write_text(text, encoding="utf-8")
-        document = _invoke(shadow_root, rules, jobs or max(1, os.cpu_count() or 1), timeout_s)
+    """Scan every file under `tree` (made for the scan: see `ingest.scanners.shadow`) in one
+    semgrep process. Findings' paths are relative to `tree`."""
+    document = _invoke(Path(tree), rules, jobs or max(1, os.cpu_count() or 1), timeout_s)
     report = parse_semgrep(document)
     for run in report.runs:
         for finding in run.findings:
@@ -83,7 +60,7 @@ def _invoke(target: Path, rules: Path, jobs: int, timeout_s: int) -> object:
         semgrep_binary(),
         "--experimental",
         "--config",
-        str(rules),
+        str(Path(rules).resolve()),  # semgrep runs in the shadow tree
         "--json",
         "--quiet",
         "--metrics=off",
@@ -93,6 +70,8 @@ def _invoke(target: Path, rules: Path, jobs: int, timeout_s: int) -> object:
         "--timeout",
         "30",
         "--no-git-ignore",
+        # Report what `# nosemgrep` would hide: see ingest.scanners.suppressions.
+        "--disable-nosem",
         # Relative to the shadow tree (the working directory): paths in results and in their
         # dataflow traces then name the real files, and stay equal from one scan to the next.
         ".",
@@ -114,7 +93,20 @@ def _invoke(target: Path, rules: Path, jobs: int, timeout_s: int) -> object:
         document = orjson.loads(completed.stdout)
     except orjson.JSONDecodeError:
         tail = completed.stderr.decode("utf-8", "replace")[-600:]
-        raise ScannerError(None, f"semgrep exited with {completed.returncode}: {tail}") from None
+        raise ScannerError(rules, f"semgrep exited with {completed.returncode}: {tail}") from None
+    # A rule that does not load would silently find nothing (and the reward would call the code
+    # clean): fatal. Errors on one file (a timeout, a parse error) stay warnings of the report.
+    errors = document.get("errors") if isinstance(document, dict) else None
+    fatal = [
+        e
+        for e in errors or []
+        if isinstance(e, dict) and e.get("level") == "error" and not e.get("path")
+    ]
+    if fatal or completed.returncode not in (0, 1):
+        detail = "; ".join(str(e.get("message", e)).replace("\n", " ") for e in fatal[:3])
+        raise ScannerError(
+            rules, f"semgrep exited with {completed.returncode}: {detail or 'no detail'}"
+        )
     return document
 
 

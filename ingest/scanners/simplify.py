@@ -70,7 +70,7 @@ def simplify(source: str) -> str:
     tree = parse_python(source)  # also 3.12 f-strings, which the 3.11 parser rejects
     if tree is None:
         return source
-    editor = _Editor(source)
+    editor = SpanEditor(source)
     try:
         _Evaluator(editor, _flask_request_names(tree)).block(tree.body, _Env())
     except RecursionError:
@@ -78,7 +78,7 @@ def simplify(source: str) -> str:
     return editor.apply()
 
 
-class _Editor:
+class SpanEditor:
     """Collects replacements of source spans and applies them, keeping every line number."""
 
     def __init__(self, source: str) -> None:
@@ -154,7 +154,7 @@ def _char_col(line: str, byte_col: int) -> int:
 
 
 class _Evaluator:
-    def __init__(self, editor: _Editor, request_names: set[str] | None = None) -> None:
+    def __init__(self, editor: SpanEditor, request_names: set[str] | None = None) -> None:
         self.editor = editor
         self.request_names = request_names or set()  # names bound to flask.request
         self.routes: list[str | None] = []  # the static route of each enclosing view
@@ -821,7 +821,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _is_elif(parent: ast.If, child: ast.If, editor: _Editor) -> bool:
+def _is_elif(parent: ast.If, child: ast.If, editor: SpanEditor) -> bool:
     """`elif` (not `else:` holding an `if`): the child starts on a line that begins with elif."""
     line = editor.lines[child.lineno - 1] if child.lineno - 1 < len(editor.lines) else ""
     return line.lstrip().startswith("elif")

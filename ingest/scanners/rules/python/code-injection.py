@@ -40,3 +40,8 @@ def hello():
 def run_plugin(source):
     # ruleid: flywheel.python.code-injection-from-parameter
     exec(source)
+
+
+def parse_setting(text):
+    # ok: flywheel.python.code-injection-from-parameter
+    return ast.literal_eval(text)

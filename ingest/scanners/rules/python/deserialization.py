@@ -28,3 +28,8 @@ def load_session():
 def restore(payload):
     # ruleid: flywheel.python.unsafe-deserialization-from-parameter
     return pickle.loads(payload)
+
+
+def restore_json(payload):
+    # ok: flywheel.python.unsafe-deserialization-from-parameter
+    return json.loads(payload)

@@ -39,3 +39,15 @@ def find_user(name):
 def run_migration(statement):
     # ok: flywheel.python.sql-injection-from-parameter
     conn.executescript(statement)
+
+
+def find_by_tag(cur, tag, limit):
+    query = "".join(["SELECT * FROM posts WHERE tag = '", tag, "'"])
+    # ruleid: flywheel.python.sql-injection-from-parameter
+    cur.execute(query)
+    query = "SELECT * FROM posts WHERE 1 = 1"
+    query += " AND tag = '%s'" % tag
+    # ruleid: flywheel.python.sql-injection-from-parameter
+    cur.execute(query)
+    # ok: flywheel.python.sql-injection-from-parameter
+    cur.execute(" ".join(["SELECT * FROM posts", "WHERE tag = ?", "LIMIT ?"]), (tag, int(limit)))

@@ -135,6 +135,8 @@ def new_protocols():
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 # ruleid: flywheel.python.urllib3-disable-warnings
 requests.packages.urllib3.disable_warnings()
+# ok: flywheel.python.urllib3-disable-warnings
+urllib3.disable_warnings(urllib3.exceptions.DependencyWarning)
 
 
 def timeouts(url, **kwargs):
