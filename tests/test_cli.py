@@ -11,7 +11,17 @@ from typer.testing import CliRunner
 from orchestration.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-COMMANDS = [["run"], ["ingest"], ["findings"], ["db"], ["db", "upgrade"], ["db", "current"]]
+COMMANDS = [
+    ["run"],
+    ["ingest"],
+    ["findings"],
+    ["scan"],
+    ["score"],
+    ["eval-detector"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "current"],
+]
 
 
 @pytest.fixture
@@ -37,7 +47,7 @@ def test_every_command_has_help(command: list[str]) -> None:
 def test_top_level_help_lists_the_commands() -> None:
     code, output = invoke("--help")
     assert code == 0
-    for name in ("run", "ingest", "findings", "db"):
+    for name in ("run", "ingest", "findings", "scan", "score", "eval-detector", "db"):
         assert name in output
 
 

@@ -27,9 +27,16 @@ from ingest.python_syntax import parse_python
 from ingest.scanners.simplify import SpanEditor
 
 # Cheap test before parsing: most files have none of these.
+# The last alternative is any line that binds a bare name or dotted path, however written:
+# `run = os.system  # x`, `run = (os.system)`, `a = b = os.system`.
 _HINT = re.compile(
-    r"getattr\s*\(|__import__|import_module|builtins|^\s*\w+\s*=\s*[A-Za-z_][\w.]*\s*$", re.M
+    r"getattr\s*\(|__import__|import_module|builtins"
+    r"|^\s*\w+\s*=[\s\w=(]*[A-Za-z_][\w.]*[\s)]*(?:#.*)?$",
+    re.M,
 )
+# Rewriting `__import__("os").system` can expose an alias to inline: a few passes reach the
+# fixed point (one in almost every file).
+_PASSES = 3
 _RUNS_CODE = {"eval", "exec", "compile", "open", "__import__", "input"}
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -37,6 +44,15 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 def deobfuscate(source: str) -> str:
     """The source with indirect calls spelled out (same line count)."""
+    for _ in range(_PASSES):
+        rewritten = _one_pass(source)
+        if rewritten == source:
+            break
+        source = rewritten
+    return source
+
+
+def _one_pass(source: str) -> str:
     if not _HINT.search(source):
         return source
     tree = parse_python(source)
@@ -63,6 +79,7 @@ def _rewrite_indirections(tree: ast.AST, editor: SpanEditor) -> None:
             and isinstance(node.value, ast.Name)
             and node.value.id in ("builtins", "__builtins__")
             and node.attr in _RUNS_CODE
+            and isinstance(node.ctx, ast.Load)  # `builtins.eval = f` rebinds, it does not call
         ):
             editor.replace(node, node.attr)
 

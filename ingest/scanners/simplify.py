@@ -50,13 +50,15 @@ class _Container:
 class _Env:
     values: dict[str, Any] = field(default_factory=dict)  # name -> constant | _Container
     versions: dict[str, int] = field(default_factory=dict)  # bumped on every assignment
+    # Names code elsewhere may change behind this scope's back: never given a value.
+    volatile: frozenset[str] = frozenset()
 
     def copy(self) -> _Env:
-        return _Env(copy.deepcopy(self.values), dict(self.versions))
+        return _Env(copy.deepcopy(self.values), dict(self.versions), self.volatile)
 
     def assign(self, name: str, value: Any) -> None:
         self.versions[name] = self.versions.get(name, 0) + 1
-        if value is _UNKNOWN:
+        if value is _UNKNOWN or name in self.volatile:
             self.values.pop(name, None)
         else:
             self.values[name] = value
@@ -71,8 +73,13 @@ def simplify(source: str) -> str:
     if tree is None:
         return source
     editor = SpanEditor(source)
+    evaluator = _Evaluator(editor, _flask_request_names(tree), _volatile_names(tree))
+    module = evaluator.volatile
+    if _rewrites_namespaces(tree):
+        # exec / globals() can rebind any module-level name; a function's locals stay its own.
+        module |= {name for statement in tree.body for name in _assigned_names(statement)}
     try:
-        _Evaluator(editor, _flask_request_names(tree)).block(tree.body, _Env())
+        evaluator.block(tree.body, _Env(volatile=module))
     except RecursionError:
         return source
     return editor.apply()
@@ -154,8 +161,14 @@ def _char_col(line: str, byte_col: int) -> int:
 
 
 class _Evaluator:
-    def __init__(self, editor: SpanEditor, request_names: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        editor: SpanEditor,
+        request_names: set[str] | None = None,
+        volatile: frozenset[str] = frozenset(),
+    ) -> None:
         self.editor = editor
+        self.volatile = volatile  # names never given a value (see _volatile_names)
         self.request_names = request_names or set()  # names bound to flask.request
         self.routes: list[str | None] = []  # the static route of each enclosing view
 
@@ -173,13 +186,13 @@ class _Evaluator:
             # A fresh scope: outer names may change before it runs.
             self.routes.append(_static_route(node))
             try:
-                self.block(node.body, _Env())
+                self.block(node.body, _Env(volatile=self.volatile))
             finally:
                 self.routes.pop()
             env.forget(node.name)
             return False
         if isinstance(node, ast.ClassDef):
-            self.block(node.body, _Env())
+            self.block(node.body, _Env(volatile=self.volatile))
             env.forget(node.name)
             return False
         if isinstance(node, ast.Return | ast.Raise):
@@ -853,8 +866,44 @@ def _assigned_names(node: ast.AST) -> set[str]:
             names.add(child.func.value.id)  # a method call may mutate its receiver
         elif (
             isinstance(child, ast.Subscript)
-            and isinstance(child.ctx, ast.Store)
+            and isinstance(child.ctx, ast.Store | ast.Del)
             and isinstance(child.value, ast.Name)
         ):
             names.add(child.value.id)
     return names
+
+
+def _volatile_names(tree: ast.Module) -> frozenset[str]:
+    """Names whose value can change where the evaluator does not look, so it never trusts one:
+    walrus targets (`f(x := 2)` rebinds x mid-expression), names declared global or nonlocal
+    (any call may run the function that rebinds them), and names a function body mutates in
+    place (`d["k"] = 2`, `d.update(...)`, `del d[k]` inside `def`) without binding them."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            body = node.body if isinstance(node.body, list) else [node.body]
+            local = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+            for statement in body:
+                for child in ast.walk(statement):
+                    if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                        local.add(child.id)
+            for statement in body:
+                names.update(_assigned_names(statement) - local)
+    return frozenset(names)
+
+
+# Code that writes module namespaces by name.
+_NAMESPACE_CALLS = {"exec", "globals", "vars"}
+
+
+def _rewrites_namespaces(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _NAMESPACE_CALLS
+        for node in ast.walk(tree)
+    )

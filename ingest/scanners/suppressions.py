@@ -38,9 +38,12 @@ def mark_suppressions(findings: Iterable[Finding], root: Path) -> None:
         start = finding.start_line
         end = max(finding.end_line or start, start)
         if finding.tool == "semgrep":
-            # Semgrep also honours the comment on the line above the finding.
-            candidates = lines[max(0, start - 2) : end]
-            comment = _match(_NOSEMGREP, candidates, finding.rule_id, lambda a, b: b.endswith(a))
+            # Semgrep also honours a comment alone on the line above the finding.
+            above = lines[start - 2] if start >= 2 else ""
+            candidates = ([above] if above.lstrip().startswith("#") else []) + lines[
+                start - 1 : end
+            ]
+            comment = _match(_NOSEMGREP, candidates, finding.rule_id, _same_rule)
             name = "nosemgrep"
         else:
             candidates = lines[start - 1 : end]
@@ -50,6 +53,12 @@ def mark_suppressions(findings: Iterable[Finding], root: Path) -> None:
             values = finding.__dict__
             values["suppressed"] = True
             values["suppression"] = f"{name} comment (inline): {comment}"
+
+
+def _same_rule(wanted: str, rule_id: str) -> bool:
+    """`# nosemgrep: sql-injection` names `flywheel.python.sql-injection`, not
+    `...nosql-injection`: the id or its last dotted parts."""
+    return rule_id == wanted or rule_id.endswith("." + wanted)
 
 
 def _match(pattern: re.Pattern[str], lines: list[str], rule_id: str, same) -> str | None:

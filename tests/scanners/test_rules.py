@@ -138,7 +138,13 @@ def test_web_taint_rules_share_one_definition_of_request_data() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [*RULE_FILES, Path(__file__).resolve().parents[2] / "ingest/scanners/simplify.py"],
+    [
+        *RULE_FILES,
+        *(
+            Path(__file__).resolve().parents[2] / "ingest/scanners" / name
+            for name in ("simplify.py", "deobfuscate.py")
+        ),
+    ],
     ids=lambda p: p.name,
 )
 def test_nothing_is_keyed_on_the_benchmark(path: Path) -> None:
