@@ -7,7 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 TORCH_VERSION ?= 2.13.0
-# Where the CPU build of torch comes from when no local wheel provides it.
+# `+cpu` matches only CPU builds (PyPI has none, so nothing pulls CUDA): a local wheel or
+# find-links first, else PyTorch's CPU index, with the dependencies from the usual indexes.
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 PYTEST_ARGS ?=
 
@@ -31,8 +32,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	    echo "GPU found: installing torch==$(TORCH_VERSION) (CUDA build)"; $(PIP) install --quiet torch==$(TORCH_VERSION); \
 	  else \
 	    echo "No GPU: installing the CPU build of torch==$(TORCH_VERSION)"; \
-	    $(PIP) install --quiet --no-index torch==$(TORCH_VERSION) 2>/dev/null \
-	      || $(PIP) install --quiet torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX); \
+	    $(PIP) install --quiet "torch==$(TORCH_VERSION)+cpu" 2>/dev/null \
+	      || $(PIP) install --quiet "torch==$(TORCH_VERSION)+cpu" --extra-index-url $(TORCH_CPU_INDEX); \
 	  fi; \
 	fi
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
