@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.collect import build_findings_asset, build_report_sensor
+from orchestration.memory import VectorIndexResource, finding_embeddings
 from orchestration.resources import FindingsStoreResource
 from orchestration.settings import Settings, load_settings
 
@@ -18,12 +19,21 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     findings = build_findings_asset(folders)
     ingest_job = dg.define_asset_job("ingest_job", selection=[findings])
     return dg.Definitions(
-        assets=[findings],
+        assets=[findings, finding_embeddings],
         jobs=[ingest_job],
         sensors=[build_report_sensor(folders, ingest_job.name)],
         resources={
             "store": FindingsStoreResource(
                 database_url=settings.database_url, max_report_mb=settings.max_report_mb
+            ),
+            "vectors": VectorIndexResource(
+                qdrant_path=str(settings.qdrant_path),
+                qdrant_url=settings.qdrant_url,
+                qdrant_api_key=settings.qdrant_api_key,
+                model=settings.embedding_model,
+                backend=settings.embedding_backend,
+                max_tokens=settings.embedding_max_tokens,
+                onnx_cache=str(settings.onnx_cache),
             ),
         },
     )

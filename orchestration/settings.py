@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -41,6 +41,19 @@ class Settings(BaseSettings):
         description="folder of OSV advisories (JSON) the dependency check reads; none: no check",
     )
 
+    qdrant_url: str | None = Field(
+        default=None, description="Qdrant server URL; default: local mode in home/qdrant"
+    )
+    qdrant_api_key: str | None = Field(default=None, description="API key for the Qdrant server")
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="sentence-transformers model (name or folder); the default is bundled",
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx", description="onnx: the model exported once and run with ONNX Runtime"
+    )
+    embedding_max_tokens: int = Field(default=128, ge=16, le=8192)
+
     @field_validator("db_url")
     @classmethod
     def _known_backend(cls, value: str | None) -> str | None:
@@ -63,6 +76,14 @@ class Settings(BaseSettings):
         if self.db_url:
             return self.db_url
         return f"sqlite:///{(self.home / 'findings.db').resolve()}"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.home / "qdrant"
+
+    @property
+    def onnx_cache(self) -> Path:
+        return self.home / "models"
 
     @property
     def max_report_bytes(self) -> int:

@@ -18,6 +18,11 @@ COMMANDS = [
     ["scan"],
     ["score"],
     ["eval-detector"],
+    ["embed"],
+    ["similar"],
+    ["label"],
+    ["suggest"],
+    ["eval-triage"],
     ["db"],
     ["db", "upgrade"],
     ["db", "current"],
@@ -121,4 +126,4 @@ def test_db_commands(home: Path) -> None:
     assert code == 0 and "current: empty database" in output
     assert invoke("db", "upgrade")[0] == 0
     code, output = invoke("db", "current")
-    assert "current: 0001" in output and "head: 0001" in output
+    assert "current: 0002" in output and "head: 0002" in output

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 
 from ingest.finding import Severity, Status
 from ingest.store.engine import ensure_schema, make_engine
-from ingest.store.tables import FindingEvent, FindingRecord, Report, ScanRun
+from ingest.store.labels import LabelState, Verdict, add_label, label_states, labels_of
+from ingest.store.tables import FindingEvent, FindingRecord, LabelRecord, Report, ScanRun
 from ingest.store.writer import PreparedRun, RunOutcome, insert_report, write_run
 
 __all__ = [
@@ -21,10 +22,13 @@ __all__ = [
     "FindingFilter",
     "FindingRecord",
     "FindingsStore",
+    "LabelRecord",
+    "LabelState",
     "PreparedRun",
     "Report",
     "RunOutcome",
     "ScanRun",
+    "Verdict",
 ]
 
 
@@ -102,7 +106,27 @@ class FindingsStore:
             report_id = insert_report(conn, report)
             return [write_run(conn, report_id, run) for run in runs]
 
+    def add_label(
+        self,
+        finding_id: int,
+        reviewer: str,
+        verdict: Verdict | str,
+        *,
+        fixed_code: str | None = None,
+        note: str | None = None,
+    ) -> LabelRecord:
+        """Store a reviewer's judgment of a finding (see `ingest.store.labels`)."""
+        return add_label(
+            self.engine, finding_id, reviewer, verdict, fixed_code=fixed_code, note=note
+        )
+
     # Reading ------------------------------------------------------------------------------
+
+    def label_states(self, finding_ids: Sequence[int] | None = None) -> dict[int, LabelState]:
+        return label_states(self.engine, finding_ids)
+
+    def labels(self, finding_id: int) -> list[LabelRecord]:
+        return labels_of(self.engine, finding_id)
 
     def findings(
         self, where: FindingFilter | None = None, *, limit: int | None = None, offset: int = 0
@@ -119,6 +143,11 @@ class FindingsStore:
         statement = statement.where(*self._clauses(where or FindingFilter()))
         with self.engine.connect() as conn:
             return int(conn.execute(statement).scalar_one())
+
+    def findings_by_id(self, finding_ids: Sequence[int]) -> list[FindingRecord]:
+        statement = select(FindingRecord).where(FindingRecord.id.in_(list(finding_ids)))  # type: ignore[union-attr]
+        with Session(self.engine) as session:
+            return list(session.exec(statement.order_by(FindingRecord.id)).all())
 
     def finding(self, finding_id: int) -> FindingRecord | None:
         with Session(self.engine) as session:

@@ -167,3 +167,18 @@ class FindingEvent(SQLModel, table=True):
     event: str = Field(sa_type=sa.String(16))
     commit: str | None = Field(default=None, sa_type=sa.Text)
     at: datetime = Field(sa_type=Timestamp)
+
+
+class LabelRecord(SQLModel, table=True):
+    """A reviewer's judgment of a finding. Labels point at findings and never overwrite them;
+    a reviewer's later label supersedes their earlier one (both are kept: the audit trail)."""
+
+    __tablename__ = "labels"
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="findings.id", index=True)
+    reviewer: str = Field(sa_type=sa.Text)
+    verdict: str = Field(sa_type=sa.String(16))  # true_positive | false_positive
+    fixed_code: str | None = Field(default=None, sa_type=sa.Text)  # the reviewer's remediation
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)

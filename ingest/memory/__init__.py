@@ -1,0 +1,1 @@
+"""Vector memory of findings: embedding text, embedders, the Qdrant index, label suggestions."""

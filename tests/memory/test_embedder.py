@@ -1,0 +1,68 @@
+"""Embedding text and the two embedding backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest.finding import Finding
+from ingest.memory.embedder import Embedder, EmbeddingError
+from ingest.memory.text import DEFAULT_BUDGET, embedding_text, fold
+
+
+def finding(**overrides) -> Finding:
+    values = dict(
+        tool="semgrep",
+        rule_id="flywheel.python.sql-injection",
+        message="SQL   built\tfrom request data.",
+        kind="sast",
+        severity="high",
+        cwe_ids=[89],
+        snippet="\n".join(f"    line_{i} = value  # {i}" for i in range(1, 60)),
+        snippet_start_line=100,
+        start_line=130,
+    )
+    values.update(overrides)
+    return Finding(**values)
+
+
+def test_text_holds_rule_cwe_message_and_the_code_nearest_the_finding() -> None:
+    text = embedding_text(finding())
+    head, code = text.split("\n", 1)
+    assert head.startswith("sql-injection | ") and "SQL Injection" in head
+    assert "SQL built from request data." in head  # whitespace folded
+    assert "line_31 = value # 31" in code  # the flagged line (130 - 100 + 1)
+    assert "line_1 " not in code  # far lines dropped first
+    assert len(text) <= DEFAULT_BUDGET
+
+
+def test_text_without_snippet_uses_flagged_text_and_folds_blank_lines() -> None:
+    text = embedding_text(finding(snippet=None, flagged_text="x  =  1\n\n\n  y = 2"))
+    assert text.endswith("x = 1\ny = 2")
+    assert fold("  a \t b\n\n c ") == "a b\nc"
+
+
+def test_onnx_and_torch_give_the_same_vectors(embedder: Embedder, torch_embedder: Embedder):
+    texts = ["cursor.execute('SELECT ' + q)", "subprocess.run(cmd, shell=True)", "x" * 2000, "a"]
+    onnx, reference = embedder.embed(texts), torch_embedder.embed(texts)
+    assert embedder.backend == "onnx" and torch_embedder.backend == "torch"
+    assert onnx.shape == (4, 384) and onnx.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+    assert float((onnx * reference).sum(axis=1).min()) > 0.9999
+    assert embedder.embed([]).shape == (0, 384)
+
+
+def test_similar_code_is_nearer_than_unrelated_code(embedder: Embedder) -> None:
+    a, b, c = embedder.embed(
+        [
+            "SQL injection | cursor.execute('SELECT * FROM users WHERE id=' + uid)",
+            "SQL injection | db.execute('DELETE FROM orders WHERE id=' + order_id)",
+            "Weak hash | hashlib.md5(password.encode()).hexdigest()",
+        ]
+    )
+    assert a @ b > a @ c
+
+
+def test_unknown_model_is_named(tmp_path) -> None:
+    with pytest.raises(EmbeddingError, match="no-such-model"):
+        Embedder(str(tmp_path / "no-such-model"))
