@@ -381,11 +381,6 @@ class FindingIndex:
             )
         return self.nearest(vector, k, filters, exclude={finding_id})
 
-    def similar_to_text(
-        self, text: str, k: int = 10, filters: SimilarFilter | None = None
-    ) -> list[Neighbour]:
-        return self.nearest(self.embedder.embed([text])[0], k, filters)
-
     def nearest(
         self,
         vector: np.ndarray,

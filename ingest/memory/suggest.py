@@ -58,15 +58,6 @@ def _bucket(value: str, buckets: int) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=4).digest()) % buckets
 
 
-@dataclass
-class Suggestion:
-    finding_id: int
-    label: str  # true_positive | false_positive
-    confidence: float  # max(p, 1 - p)
-    p_true: float
-    method: str  # classifier | knn
-
-
 class LabelModel:
     """Refit on every call of `fit`; cheap (milliseconds for thousands of labels)."""
 
@@ -127,19 +118,6 @@ class LabelModel:
         weights = np.clip(np.take_along_axis(sims, top, axis=1), 1e-3, None)
         votes = labels[top]
         return (weights * votes).sum(axis=1) / weights.sum(axis=1)
-
-
-def suggestions(finding_ids: list[int], p_true: np.ndarray, method: str) -> list[Suggestion]:
-    return [
-        Suggestion(
-            finding_id=i,
-            label="true_positive" if p >= 0.5 else "false_positive",
-            confidence=float(max(p, 1 - p)),
-            p_true=float(p),
-            method=method,
-        )
-        for i, p in zip(finding_ids, p_true, strict=True)
-    ]
 
 
 def review_priority(p_true: np.ndarray, severities: list[str]) -> np.ndarray:
