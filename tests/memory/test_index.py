@@ -1,11 +1,19 @@
 """The findings index on a real local Qdrant collection stays consistent with the store
-through ingest, relabel, re-ingest and fixes; it embeds only what is new or changed."""
+through ingest, relabel, re-ingest and fixes; it embeds only what is new or changed.
+
+The tests that take the `index` fixture run twice: on a local-mode folder, and on a Qdrant
+server when FLYWHEEL_TEST_QDRANT_URL names one (e.g. `docker run -p 6333:6333 qdrant/qdrant`;
+no server can be started on the CI machine, so there they skip and say why)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+import os
+import uuid
+
+import httpx
 import numpy as np
 import pytest
 
@@ -34,10 +42,30 @@ def results(count: int, start: int = 0, cwe_code: str = "os.system") -> list[dic
     ]
 
 
-@pytest.fixture
-def index(embedder: Embedder, qdrant_path: Path):
-    index = FindingIndex(open_client(qdrant_path), embedder)
+def server_url() -> str:
+    url = os.environ.get("FLYWHEEL_TEST_QDRANT_URL", "")
+    if not url:
+        pytest.skip("no Qdrant server: set FLYWHEEL_TEST_QDRANT_URL to run the server-mode tests")
+    try:
+        httpx.get(f"{url.rstrip('/')}/readyz", timeout=3).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.skip(f"Qdrant server at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture(params=["local", "server"])
+def index(request: pytest.FixtureRequest, embedder: Embedder, qdrant_path: Path):
+    if request.param == "local":
+        index = FindingIndex(open_client(qdrant_path), embedder)
+        yield index
+        index.close()
+        return
+    # A fresh collection per test on the shared server, dropped afterwards.
+    client = open_client(url=server_url(), api_key=os.environ.get("FLYWHEEL_TEST_QDRANT_API_KEY"))
+    index = FindingIndex(client, embedder, collection=f"test-{uuid.uuid4().hex[:12]}")
+    assert not index.local
     yield index
+    client.delete_collection(index.collection)
     index.close()
 
 
