@@ -132,7 +132,9 @@ def _public(payload: dict) -> dict:
 
 def label(
     finding_id: Annotated[int, typer.Argument(help="the finding's id")],
-    verdict: Annotated[str, typer.Argument(help="tp | fp (true_positive | false_positive)")],
+    verdict: Annotated[
+        str, typer.Argument(help="tp | fp | info (true_positive | false_positive | needs_info)")
+    ],
     reviewer: Annotated[str, typer.Option(help="who judged it")],
     note: Annotated[str | None, typer.Option(help="why")] = None,
     fixed_code: Annotated[
@@ -141,7 +143,9 @@ def label(
 ) -> None:
     """Record a reviewer's label (the Streamlit workbench does the same); the index payload
     follows on the next `flywheel embed`, or at once when the finding is indexed."""
-    verdict = {"tp": "true_positive", "fp": "false_positive"}.get(verdict, verdict)
+    verdict = {"tp": "true_positive", "fp": "false_positive", "info": "needs_info"}.get(
+        verdict, verdict
+    )
     code = None
     if fixed_code is not None:
         try:
@@ -151,7 +155,7 @@ def label(
     settings = settings_or_exit()
     store = store_or_exit(settings)
     try:
-        store.add_label(finding_id, reviewer, verdict, fixed_code=code, note=note)
+        store.add_label(finding_id, reviewer, verdict, fixed_code=code, note=note, source="cli")
     except StoreError as exc:
         raise fail(str(exc)) from None
     finally:
@@ -164,15 +168,18 @@ def suggest(
     as_json: JsonOption = False,
 ) -> None:
     """Suggested labels for unlabelled open findings, in review order (least certain and most
-    severe first). Suggestions are never stored as labels."""
+    severe first); stored as the workbench's queue order. Suggestions never become labels."""
     from ingest.memory.service import suggest_for_open
+    from labeling_ui.review import ReviewDesk
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
     index = open_index(settings)
     try:
         index.sync(store)
-        ranked = suggest_for_open(store, index)[:limit]
+        ranked = suggest_for_open(store, index)
+        ReviewDesk(store.engine, settings.labels_required).save_suggestions(ranked)
+        ranked = ranked[:limit]
     finally:
         index.close()
         store.close()

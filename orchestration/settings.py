@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         default="onnx", description="onnx: the model exported once and run with ONNX Runtime"
     )
     embedding_max_tokens: int = Field(default=128, ge=16, le=8192)
+    labels_required: int = Field(
+        default=1, ge=1, le=9, description="independent reviewers' labels each finding needs"
+    )
+    bulk_similarity: float = Field(
+        default=0.95, gt=0, le=1, description="cosine above which findings are near-identical"
+    )
 
     @field_validator("db_url")
     @classmethod

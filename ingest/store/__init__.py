@@ -107,18 +107,10 @@ class FindingsStore:
             return [write_run(conn, report_id, run) for run in runs]
 
     def add_label(
-        self,
-        finding_id: int,
-        reviewer: str,
-        verdict: Verdict | str,
-        *,
-        fixed_code: str | None = None,
-        note: str | None = None,
+        self, finding_id: int, reviewer: str, verdict: Verdict | str, **details: Any
     ) -> LabelRecord:
-        """Store a reviewer's judgment of a finding (see `ingest.store.labels`)."""
-        return add_label(
-            self.engine, finding_id, reviewer, verdict, fixed_code=fixed_code, note=note
-        )
+        """Store a reviewer's judgment of a finding (see `ingest.store.labels.add_label`)."""
+        return add_label(self.engine, finding_id, reviewer, verdict, **details)
 
     # Reading ------------------------------------------------------------------------------
 
@@ -191,14 +183,17 @@ class FindingsStore:
             allowed = [s.value for s in Severity if s.rank >= where.min_severity.rank]
             clauses.append(table.severity.in_(allowed))
         if where.cwe is not None:
-            clauses.append(self._cwe_clause(where.cwe))
+            clauses.append(cwe_clause(self.engine.dialect.name, where.cwe))
         return clauses
 
-    def _cwe_clause(self, cwe: int) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            return sa.text("findings.cwe_ids @> CAST(:cwe_json AS jsonb)").bindparams(
-                cwe_json=f"[{int(cwe)}]"
-            )
-        return sa.text(
-            "EXISTS (SELECT 1 FROM json_each(findings.cwe_ids) WHERE json_each.value = :cwe)"
-        ).bindparams(cwe=int(cwe))
+
+def cwe_clause(dialect: str, cwe: int) -> Any:
+    """Findings whose CWE list holds `cwe` (JSONB containment on PostgreSQL, json_each on
+    SQLite)."""
+    if dialect == "postgresql":
+        return sa.text("findings.cwe_ids @> CAST(:cwe_json AS jsonb)").bindparams(
+            cwe_json=f"[{int(cwe)}]"
+        )
+    return sa.text(
+        "EXISTS (SELECT 1 FROM json_each(findings.cwe_ids) WHERE json_each.value = :cwe)"
+    ).bindparams(cwe=int(cwe))

@@ -171,14 +171,102 @@ class FindingEvent(SQLModel, table=True):
 
 class LabelRecord(SQLModel, table=True):
     """A reviewer's judgment of a finding. Labels point at findings and never overwrite them;
-    a reviewer's later label supersedes their earlier one (both are kept: the audit trail)."""
+    a reviewer's later label supersedes their earlier one (both are kept), an undone label is
+    marked `retracted_at`, not deleted. A lead's adjudication is a label of kind `adjudication`
+    and is final."""
 
     __tablename__ = "labels"
+    __table_args__ = (sa.Index("ix_labels_reviewer", "reviewer", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     finding_id: int = Field(foreign_key="findings.id", index=True)
     reviewer: str = Field(sa_type=sa.Text)
-    verdict: str = Field(sa_type=sa.String(16))  # true_positive | false_positive
+    verdict: str = Field(sa_type=sa.String(16))  # true_positive | false_positive | needs_info
     fixed_code: str | None = Field(default=None, sa_type=sa.Text)  # the reviewer's remediation
+    fixing_commit: str | None = Field(default=None, sa_type=sa.Text)  # the commit that fixed it
     note: str | None = Field(default=None, sa_type=sa.Text)
+    kind: str = Field(default="review", sa_type=sa.String(16))  # review | adjudication
+    source: str = Field(default="workbench", sa_type=sa.Text)  # workbench, cli, import:...
+    retracted_at: datetime | None = Field(default=None, sa_type=Timestamp)
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+
+class ReviewState(SQLModel, table=True):
+    """What a finding's labels amount to, kept beside them in the same transaction.
+
+    `version` is the optimistic lock: every write reads it, recomputes the state from all
+    labels and updates `WHERE version = read`; a concurrent writer makes that update miss and
+    the write is retried on fresh data, so no reviewer's update is ever lost."""
+
+    __tablename__ = "review_states"
+
+    finding_id: int = Field(foreign_key="findings.id", primary_key=True)
+    version: int = Field(default=0)
+    reviewers: int = Field(default=0)  # reviewers with a current label (needs_info included)
+    decisive: int = Field(default=0)  # reviewers whose current label is a true/false positive
+    true_positive: int = Field(default=0)
+    false_positive: int = Field(default=0)
+    needs_info: int = Field(default=0)
+    consensus: str | None = Field(default=None, sa_type=sa.String(16))  # tp | fp | disputed
+    final_verdict: str | None = Field(default=None, sa_type=sa.String(16))  # adjudicated
+    adjudicated_by: str | None = Field(default=None, sa_type=sa.Text)
+    has_remediation: bool = Field(default=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+
+class QueueEntry(SQLModel, table=True):
+    """A finding's place in the review queue: the label suggestion and review priority, as
+    computed by the vector memory (`flywheel suggest`, the review_queue asset). Suggestions
+    live here, apart from labels: they never become labels by themselves."""
+
+    __tablename__ = "review_queue"
+    __table_args__ = (sa.Index("ix_review_queue_priority", "priority"),)
+
+    finding_id: int = Field(foreign_key="findings.id", primary_key=True)
+    priority: float
+    suggested_label: str | None = Field(default=None, sa_type=sa.String(16))
+    confidence: float | None = None
+    method: str = Field(default="none", sa_type=sa.String(16))
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: every label, change, adjudication, guideline edit and user change, with
+    who, when, and the state before and after. Database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)
+    actor: str = Field(sa_type=sa.Text)
+    action: str = Field(sa_type=sa.String(32))
+    finding_id: int | None = Field(default=None, index=True)
+    subject: str | None = Field(default=None, sa_type=sa.Text)  # a user name, a CWE ...
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+class UserRecord(SQLModel, table=True):
+    """A workbench account. Passwords are stored as argon2id hashes only."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_type=sa.String(64), unique=True)
+    email: str | None = Field(default=None, sa_type=sa.Text)  # matched to an OIDC login
+    role: str = Field(sa_type=sa.String(16))  # reviewer | lead | platform | admin
+    password_hash: str | None = Field(default=None, sa_type=sa.Text)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+
+class Guideline(SQLModel, table=True):
+    """A lead's Markdown guideline for one CWE, shown to reviewers beside its findings."""
+
+    __tablename__ = "guidelines"
+
+    cwe: int = Field(primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+    version: int = Field(default=1)
+    updated_by: str = Field(sa_type=sa.Text)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)

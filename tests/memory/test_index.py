@@ -7,11 +7,10 @@ no server can be started on the CI machine, so there they skip and say why)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
-
 import os
 import uuid
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import numpy as np

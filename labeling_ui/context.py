@@ -1,0 +1,111 @@
+"""What every page shares: settings, the store, the review desk, the vector index (opened
+once per server process), the logged-in user, and the role check each page starts with."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from ingest.store import FindingsStore
+from labeling_ui.accounts import allowed
+from labeling_ui.review import ReviewDesk
+from orchestration.settings import Settings, load_settings
+
+
+@st.cache_resource(show_spinner=False)
+def _settings() -> Settings:
+    return load_settings()
+
+
+def settings() -> Settings:
+    return _settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> FindingsStore:
+    return FindingsStore(url)
+
+
+def store() -> FindingsStore:
+    return _store(settings().database_url)
+
+
+def desk() -> ReviewDesk:
+    return ReviewDesk(store().engine, settings().labels_required)
+
+
+@st.cache_resource(show_spinner=False)
+def _index(path: str, url: str | None) -> Any:
+    """The vector index, or the reason it cannot be opened (shown, not raised: the queue and
+    labelling work without it)."""
+    from ingest.memory.embedder import Embedder, EmbeddingError
+    from ingest.memory.index import FindingIndex, VectorIndexError, open_client
+
+    s = settings()
+    try:
+        client = open_client(s.qdrant_path, s.qdrant_url, s.qdrant_api_key)
+        if url is None and not client.get_collections().collections:
+            client.close()
+            return "the vector index is empty: run `flywheel embed`"
+        embedder = Embedder(
+            s.embedding_model,
+            backend=s.embedding_backend,
+            max_tokens=s.embedding_max_tokens,
+            cache_dir=s.onnx_cache,
+        )
+        return FindingIndex(client, embedder)
+    except (EmbeddingError, VectorIndexError) as exc:
+        return str(exc)
+
+
+def index() -> Any:
+    s = settings()
+    return _index(str(s.qdrant_path), s.qdrant_url)
+
+
+def user() -> dict[str, str] | None:
+    return st.session_state.get("user")
+
+
+def require(capability: str) -> dict[str, str]:
+    """The logged-in user if their role allows `capability`; else the page stops here."""
+    current = user()
+    if current is None:
+        st.warning("Log in first.")
+        st.stop()
+    if not allowed(current["role"], capability):
+        st.error(f"Your role ({current['role']}) cannot open this page.")
+        st.stop()
+    return current
+
+
+def code_html(code: str, language: str | None, first_line: int, flagged: range) -> str:
+    """Syntax-highlighted code with line numbers and the flagged lines highlighted."""
+    try:
+        lexer = get_lexer_by_name(language or "text")
+    except ClassNotFound:
+        lexer = TextLexer()
+    lines = [n - first_line + 1 for n in flagged if n >= first_line]
+    formatter = HtmlFormatter(
+        linenos="table",
+        linenostart=first_line,
+        hl_lines=lines,
+        noclasses=True,
+        style="friendly",
+        hl_color="#ffe08a",
+    )
+    return (
+        '<div class="flywheel-code" style="overflow-x:auto;font-size:0.85rem">'
+        + highlight(code, lexer, formatter)
+        + "</div>"
+    )
+
+
+def escape(text: str | None) -> str:
+    return html.escape(text or "")

@@ -1,0 +1,73 @@
+"""Leads decide disputed findings; the decision is final and recorded in the audit log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ingest.errors import StoreError
+from ingest.store.labels import adjudicate
+from labeling_ui import context
+
+me = context.require("adjudicate")
+desk = context.desk()
+st.title("Adjudication")
+conflicts = desk.conflicts()
+st.metric("Disputed findings", len(conflicts))
+if not conflicts:
+    st.success("No conflicts waiting.")
+    st.stop()
+
+state, record = conflicts[0]
+st.subheader(f"Finding {record.id}: {record.rule_id}")
+st.markdown(f":red-badge[{record.severity}] `{record.path}:{record.start_line}` — {record.message}")
+if record.snippet:
+    flagged = range(record.start_line or 0, (record.end_line or record.start_line or 0) + 1)
+    st.html(
+        context.code_html(record.snippet, record.language, record.snippet_start_line or 1, flagged)
+    )
+view = desk.finding(record.id, me["username"], lead=True)
+st.dataframe(
+    [
+        {"reviewer": x.reviewer, "verdict": x.verdict, "note": x.note or "", "source": x.source}
+        for x in (view.others or [])
+    ],
+    hide_index=True,
+    key="conflict_labels",
+)
+note = st.text_area("Reason for the decision", key=f"adjudication_note_{record.id}")
+left, right = st.columns(2)
+decision = None
+if left.button("Decide: true positive", key="decide_tp", type="primary"):
+    decision = "true_positive"
+if right.button("Decide: false positive", key="decide_fp"):
+    decision = "false_positive"
+if decision:
+    try:
+        adjudicate(
+            context.store().engine,
+            record.id,
+            me["username"],
+            decision,
+            expected_version=state.version,
+            note=note or None,
+        )
+    except StoreError as exc:
+        st.error(str(exc))
+    else:
+        st.toast(f"Finding {record.id}: {decision} (final)")
+        st.rerun()
+with st.expander(f"All {len(conflicts)} disputed findings"):
+    st.dataframe(
+        [
+            {
+                "id": r.id,
+                "severity": r.severity,
+                "rule": r.rule_id,
+                "true positive votes": s.true_positive,
+                "false positive votes": s.false_positive,
+            }
+            for s, r in conflicts
+        ],
+        hide_index=True,
+        key="conflicts_table",
+    )

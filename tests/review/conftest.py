@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.store import FindingsStore
+from orchestration.settings import EXAMPLES
+
+
+def ingest_sample(store: FindingsStore) -> None:
+    """The bundled sample reports with code context from the bundled sample service: real
+    findings of four tools, some in the same cross-tool group."""
+    reports = sorted(p for p in (EXAMPLES / "reports").iterdir() if p.suffix in (".json", ".sarif"))
+    summary = ingest_paths(
+        reports,
+        store,
+        IngestOptions(
+            repo=EXAMPLES / "sample_service",
+            repository="examples/sample_service",
+            service="sample-service",
+        ),
+    )
+    assert not summary.failed
+
+
+@pytest.fixture
+def seeded(store: FindingsStore) -> FindingsStore:
+    ingest_sample(store)
+    return store
+
+
+@pytest.fixture
+def sqlite_seeded(tmp_path: Path) -> FindingsStore:
+    store = FindingsStore(f"sqlite:///{tmp_path / 'findings.db'}")
+    ingest_sample(store)
+    yield store
+    store.close()
