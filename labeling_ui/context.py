@@ -44,8 +44,7 @@ def desk() -> ReviewDesk:
 def _index(path: str, url: str | None) -> Any:
     """The vector index, or the reason it cannot be opened (shown, not raised: the queue and
     labelling work without it)."""
-    from ingest.memory.embedder import Embedder, EmbeddingError
-    from ingest.memory.index import FindingIndex, VectorIndexError, open_client
+    from ingest.memory.index import FindingIndex, open_client
 
     s = settings()
     try:
@@ -53,6 +52,9 @@ def _index(path: str, url: str | None) -> Any:
         if url is None and not client.get_collections().collections:
             client.close()
             return "the vector index is empty: run `flywheel embed`"
+        # Imported only now: the model's libraries take seconds to import.
+        from ingest.memory.embedder import Embedder
+
         embedder = Embedder(
             s.embedding_model,
             backend=s.embedding_backend,
@@ -60,7 +62,7 @@ def _index(path: str, url: str | None) -> Any:
             cache_dir=s.onnx_cache,
         )
         return FindingIndex(client, embedder)
-    except (EmbeddingError, VectorIndexError) as exc:
+    except Exception as exc:  # VectorIndexError, EmbeddingError: shown on the page
         return str(exc)
 
 
@@ -87,10 +89,10 @@ def require(capability: str) -> dict[str, str]:
 
 def code_html(code: str, language: str | None, first_line: int, flagged: range) -> str:
     """Syntax-highlighted code with line numbers and the flagged lines highlighted."""
-    try:
-        lexer = get_lexer_by_name(language or "text")
+    try:  # stripnl=False: leading blank lines must stay, or every line number shifts
+        lexer = get_lexer_by_name(language or "text", stripnl=False)
     except ClassNotFound:
-        lexer = TextLexer()
+        lexer = TextLexer(stripnl=False)
     lines = [n - first_line + 1 for n in flagged if n >= first_line]
     formatter = HtmlFormatter(
         linenos="table",
@@ -98,7 +100,6 @@ def code_html(code: str, language: str | None, first_line: int, flagged: range) 
         hl_lines=lines,
         noclasses=True,
         style="friendly",
-        hl_color="#ffe08a",
     )
     return (
         '<div class="flywheel-code" style="overflow-x:auto;font-size:0.85rem">'

@@ -3,6 +3,7 @@ sample's real findings. Widgets are found by their stable keys."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,3 +181,16 @@ def test_each_page_checks_the_role(home, user, role, page) -> None:
     except ValueError:
         return  # not even registered in this role's navigation
     assert at.error and "cannot open this page" in at.error[0].value
+
+
+def test_code_keeps_its_line_numbers_and_highlights_the_flagged_line() -> None:
+    from labeling_ui.context import code_html
+
+    code = "\n\ndef f(x):\n    return eval(x)\n"
+    rendered = code_html(code, "python", 6, range(9, 10))
+    numbers = re.findall(r">(\d+)</span>", rendered.split('class="code"')[0])
+    assert numbers == ["6", "7", "8", "9"]  # the leading blank lines kept their numbers
+    highlighted = re.findall(
+        r'<span style="background-color: #[0-9a-f]+">(.*?)\n</span>', rendered, re.S
+    )
+    assert len(highlighted) == 1 and "eval" in highlighted[0]
