@@ -140,9 +140,17 @@ class ReviewDesk:
         self, reviewer: str, where: QueueFilter | None = None, page: int = 0, size: int = 25
     ) -> QueuePage:
         """Findings this reviewer still has to judge, most useful first: highest review
-        priority (uncertain and severe), then severity, then oldest."""
+        priority (uncertain and severe), then severity, then oldest; with counts."""
         where = where or QueueFilter()
         clauses = self._queue_where(reviewer, where)
+        f = FindingRecord
+        counts = self._joined(f.severity, sa.func.count()).where(*clauses).group_by(f.severity)
+        with self.engine.connect() as conn:
+            by_severity = {severity: n for severity, n in conn.execute(counts)}
+        rows = self._rows(clauses, page * size, size)
+        return QueuePage(rows, sum(by_severity.values()), by_severity)
+
+    def _rows(self, clauses: list[Any], offset: int, size: int) -> list[QueueRow]:
         f, s, q = FindingRecord, ReviewState, QueueEntry
         statement = (
             self._joined(
@@ -164,13 +172,10 @@ class ReviewDesk:
             .where(*clauses)
             .order_by(q.priority.desc().nulls_last(), _SEVERITY_RANK, f.id)
             .limit(size)
-            .offset(page * size)
+            .offset(offset)
         )
-        counts = self._joined(f.severity, sa.func.count()).where(*clauses).group_by(f.severity)
         with self.engine.connect() as conn:
-            rows = [QueueRow(*row) for row in conn.execute(statement)]
-            by_severity = {severity: n for severity, n in conn.execute(counts)}
-        return QueuePage(rows, sum(by_severity.values()), by_severity)
+            return [QueueRow(*row) for row in conn.execute(statement)]
 
     def facets(self) -> dict[str, list[Any]]:
         """The values the queue's filters offer (cache them: they change with ingests only)."""
@@ -267,7 +272,7 @@ class ReviewDesk:
         self, reviewer: str, where: QueueFilter | None, after: int | None
     ) -> int | None:
         """The first queued finding other than `after` (the one just labelled or skipped)."""
-        rows = self.queue(reviewer, where, 0, 2).rows
+        rows = self._rows(self._queue_where(reviewer, where or QueueFilter()), 0, 2)
         ids = [r.finding_id for r in rows if r.finding_id != after]
         return ids[0] if ids else None
 
@@ -292,12 +297,10 @@ class ReviewDesk:
 
     # Bulk ----------------------------------------------------------------------------------
 
-    def same_group(self, finding_id: int, reviewer: str) -> list[int]:
+    def same_group(self, view: FindingView, reviewer: str) -> list[int]:
         """Other findings of this finding's cross-tool group still in this reviewer's queue."""
-        view = self.finding(finding_id, reviewer)
-        if view is None:
-            return []
-        return self._still_queued([g["id"] for g in view.group if g["id"] != finding_id], reviewer)
+        others = [g["id"] for g in view.group if g["id"] != view.record.id]
+        return self._still_queued(others, reviewer)
 
     def _still_queued(self, ids: list[int], reviewer: str) -> list[int]:
         if not ids:

@@ -89,6 +89,10 @@ class FindingRecord(SQLModel, table=True):
         sa.UniqueConstraint(
             "repository", "service", "tool", "fingerprint", name="uq_findings_identity"
         ),
+        # The workbench's: a finding's cross-tool group, and a narrow covering index for the
+        # review queue's filters so a queue page never reads the wide rows (bench/ui.py).
+        sa.Index("ix_findings_cross_tool", "cross_tool_key"),
+        sa.Index("ix_findings_queue", "status", "severity", "repository", "service", "tool"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

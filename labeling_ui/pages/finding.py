@@ -243,7 +243,7 @@ if buttons[6].button("Undo last label", key="undo", shortcut="U"):
 # Bulk ----------------------------------------------------------------------------------------
 with st.expander("Apply a verdict to near-identical findings"):
     candidates: dict[int, str] = {
-        i: "same cross-tool group" for i in desk.same_group(finding_id, me["username"])
+        i: "same cross-tool group" for i in desk.same_group(view, me["username"])
     }
     index = context.index()
     if not isinstance(index, str):

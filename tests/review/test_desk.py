@@ -89,11 +89,13 @@ def test_finding_view_has_the_group_lifecycle_and_guideline(seeded) -> None:
 
 def test_bulk_labels_the_cross_tool_group(seeded) -> None:
     desk = ReviewDesk(seeded.engine)
-    grouped = next(r for r in seeded.findings() if desk.same_group(r.id, "alice"))
-    mates = desk.same_group(grouped.id, "alice")
-    labels = desk.bulk_label([grouped.id, *mates], "alice", "false_positive", note="test code")
+    views = (desk.finding(r.id, "alice") for r in seeded.findings())
+    grouped = next(v for v in views if desk.same_group(v, "alice"))
+    mates = desk.same_group(grouped, "alice")
+    grouped_id = grouped.record.id
+    labels = desk.bulk_label([grouped_id, *mates], "alice", "false_positive", note="test code")
     assert len(labels) == 1 + len(mates)
     assert all(x.source == "bulk" for x in labels)
-    assert desk.same_group(grouped.id, "alice") == []
-    states = seeded.label_states([grouped.id, *mates])
+    assert desk.same_group(desk.finding(grouped_id, "alice"), "alice") == []
+    states = seeded.label_states([grouped_id, *mates])
     assert {s.verdict for s in states.values()} == {"false_positive"}

@@ -49,6 +49,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("retracted_at", Timestamp, nullable=True))
         batch_op.create_index("ix_labels_reviewer", ["reviewer", "created_at"], unique=False)
 
+    op.create_index("ix_findings_cross_tool", "findings", ["cross_tool_key"])
+    op.create_index(
+        "ix_findings_queue", "findings", ["status", "severity", "repository", "service", "tool"]
+    )
     op.create_table(
         "review_states",
         sa.Column("finding_id", sa.Integer(), sa.ForeignKey("findings.id"), primary_key=True),
@@ -166,6 +170,8 @@ def downgrade() -> None:
     op.drop_index("ix_review_queue_priority", "review_queue")
     op.drop_table("review_queue")
     op.drop_table("review_states")
+    op.drop_index("ix_findings_queue", "findings")
+    op.drop_index("ix_findings_cross_tool", "findings")
     with op.batch_alter_table("labels", schema=None) as batch_op:
         batch_op.drop_index("ix_labels_reviewer")
         batch_op.drop_column("retracted_at")
