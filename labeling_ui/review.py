@@ -268,13 +268,22 @@ class ReviewDesk:
             guidelines=notes,
         )
 
-    def next_in_queue(
-        self, reviewer: str, where: QueueFilter | None, after: int | None
-    ) -> int | None:
-        """The first queued finding other than `after` (the one just labelled or skipped)."""
-        rows = self._rows(self._queue_where(reviewer, where or QueueFilter()), 0, 2)
-        ids = [r.finding_id for r in rows if r.finding_id != after]
-        return ids[0] if ids else None
+    def upcoming(
+        self,
+        reviewer: str,
+        where: QueueFilter | None,
+        after: int | None = None,
+        cached: list[int] | None = None,
+    ) -> list[int]:
+        """The queue from here on, `after` (the finding just labelled or skipped) excluded.
+        The order the reviewer was shown is kept while its findings are still queued (a
+        primary-key lookup); only when it runs out is the queue queried again."""
+        where = where or QueueFilter()
+        rest = [i for i in (cached or []) if i != after]
+        if rest and (still := self._still_queued(rest, reviewer, where)):
+            return still
+        rows = self._rows(self._queue_where(reviewer, where), 0, 26)
+        return [r.finding_id for r in rows if r.finding_id != after][:25]
 
     # Leads ---------------------------------------------------------------------------------
 
@@ -302,10 +311,13 @@ class ReviewDesk:
         others = [g["id"] for g in view.group if g["id"] != view.record.id]
         return self._still_queued(others, reviewer)
 
-    def _still_queued(self, ids: list[int], reviewer: str) -> list[int]:
+    def _still_queued(
+        self, ids: list[int], reviewer: str, where: QueueFilter | None = None
+    ) -> list[int]:
+        """Those of `ids` still in this reviewer's queue (under `where`), in the same order."""
         if not ids:
             return []
-        clauses = self._queue_where(reviewer, QueueFilter(statuses=[]))
+        clauses = self._queue_where(reviewer, where or QueueFilter(statuses=[]))
         statement = self._joined(FindingRecord.id).where(FindingRecord.id.in_(ids), *clauses)
         with self.engine.connect() as conn:
             queued = {r[0] for r in conn.execute(statement)}

@@ -26,7 +26,9 @@ if finding_id is None and "finding" in st.query_params:
         st.error(f"?finding={st.query_params['finding']!r} is not a finding id")
         st.stop()
 if finding_id is None:
-    finding_id = desk.next_in_queue(me["username"], where, None)
+    upcoming = desk.upcoming(me["username"], where)
+    st.session_state["upcoming"] = upcoming
+    finding_id = upcoming[0] if upcoming else None
 if finding_id is None:
     st.success("The queue is empty: nothing to review.")
     st.stop()
@@ -52,7 +54,11 @@ def go(target: int | None, *, remember: bool = True) -> None:
 
 
 def next_finding() -> int | None:
-    return desk.next_in_queue(me["username"], where, finding_id)
+    upcoming = desk.upcoming(
+        me["username"], where, finding_id, st.session_state.get("upcoming", [])
+    )
+    st.session_state["upcoming"] = upcoming
+    return upcoming[0] if upcoming else None
 
 
 def refresh_index() -> None:

@@ -74,6 +74,9 @@ if not result.rows:
 
 def open_finding(finding_id: int) -> None:
     st.session_state["finding_id"] = finding_id
+    # The order shown here is the order "next" follows (labelled ones drop out).
+    ids = [r.finding_id for r in result.rows]
+    st.session_state["upcoming"] = ids[ids.index(finding_id) :]
     st.switch_page("pages/finding.py")
 
 

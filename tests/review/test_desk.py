@@ -99,3 +99,18 @@ def test_bulk_labels_the_cross_tool_group(seeded) -> None:
     assert desk.same_group(desk.finding(grouped_id, "alice"), "alice") == []
     states = seeded.label_states([grouped_id, *mates])
     assert {s.verdict for s in states.values()} == {"false_positive"}
+
+
+def test_upcoming_follows_the_shown_order_and_refills(seeded) -> None:
+    desk = ReviewDesk(seeded.engine)
+    shown = desk.upcoming("alice", None)
+    assert len(shown) == 25 and shown == [r.finding_id for r in desk.queue("alice").rows]
+    add_label(seeded.engine, shown[1], "bob", "true_positive")  # leaves the queue meanwhile
+    assert desk.upcoming("alice", None, shown[0], shown)[:2] == [shown[2], shown[3]]
+    # The cached order ran out: a fresh page from the queue.
+    fresh = desk.upcoming("alice", None, shown[-1], [shown[-1]])
+    assert shown[-1] not in fresh and fresh[0] == shown[0]
+    # Filters apply to the cached order too.
+    bandit = QueueFilter(tool="bandit")
+    ids = desk.upcoming("alice", bandit, None, shown)
+    assert all(r.tool == "bandit" for r in seeded.findings_by_id(ids))
