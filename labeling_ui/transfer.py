@@ -192,13 +192,19 @@ def _identity(conn: Connection, finding: dict[str, Any]) -> int | None:
     return row[0] if row else None
 
 
-def _existing(conn: Connection, finding_id: int) -> set[tuple[str, str, str]]:
+def _existing(conn: Connection, finding_id: int) -> set[tuple[str, str]]:
+    """(reviewer, verdict) of each reviewer's current label: importing the same decision
+    again, from whatever source, changes nothing."""
     rows = conn.execute(
-        sa.select(LabelRecord.reviewer, LabelRecord.verdict, LabelRecord.source).where(
-            LabelRecord.finding_id == finding_id, LabelRecord.retracted_at.is_(None)
+        sa.select(LabelRecord.reviewer, LabelRecord.verdict)
+        .where(
+            LabelRecord.finding_id == finding_id,
+            LabelRecord.retracted_at.is_(None),
+            LabelRecord.kind == "review",
         )
+        .order_by(LabelRecord.created_at, LabelRecord.id)
     )
-    return {tuple(r) for r in rows}
+    return set(dict(rows.all()).items())
 
 
 def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
@@ -236,7 +242,7 @@ def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
                 source = label.get("source") or "import"
                 if not source.startswith("import"):
                     source = f"import:{path.name}:{source}"
-                if (label["reviewer"], label["verdict"], source) in existing:
+                if (label["reviewer"], label["verdict"]) in existing:
                     summary.already += 1
                     continue
                 note = label.get("note")
@@ -274,7 +280,7 @@ def import_sarif_suppressions(engine: Engine, reviewer: str = "sarif-suppression
         ).all()
         for finding_id, suppression in rows:
             source = "import:sarif-suppression"
-            if (reviewer, Verdict.FALSE_POSITIVE.value, source) in _existing(conn, finding_id):
+            if (reviewer, Verdict.FALSE_POSITIVE.value) in _existing(conn, finding_id):
                 summary.already += 1
                 continue
             write_label(
@@ -371,7 +377,7 @@ def import_defectdojo(engine: Engine, path: Path) -> ImportSummary:
                 f"defectdojo:{item.get('last_reviewed_by') or item.get('reporter') or 'import'}"
             )
             source = f"import:defectdojo:{item['id']}"
-            if (reviewer, verdict.value, source) in _existing(conn, finding_id):
+            if (reviewer, verdict.value) in _existing(conn, finding_id):
                 summary.already += 1
                 continue
             write_label(

@@ -26,6 +26,15 @@ COMMANDS = [
     ["db"],
     ["db", "upgrade"],
     ["db", "current"],
+    ["users"],
+    ["users", "add"],
+    ["users", "disable"],
+    ["users", "enable"],
+    ["users", "list"],
+    ["labels"],
+    ["labels", "export"],
+    ["labels", "import"],
+    ["ui"],
 ]
 
 
