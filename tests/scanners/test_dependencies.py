@@ -750,7 +750,9 @@ def test_long_lines_are_read_in_linear_time() -> None:
     line = ('"' + "a/" * 10) * 4000 + "pip install flask==0.12.2 " + '"pip install "' * 4000
     start = time.perf_counter()
     found = declared_dependencies("big.py", line)
-    assert time.perf_counter() - start < 0.5
+    # ~0.05 s when linear; quadratic scanning of this line takes minutes. The bound is loose
+    # so a loaded CI machine cannot fail it.
+    assert time.perf_counter() - start < 5
     assert [(d.name, d.specifier) for d in found] == [("flask", "==0.12.2")]
 
 
