@@ -3,7 +3,6 @@ once per server process), the logged-in user, and the role check each page start
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import streamlit as st
@@ -108,5 +107,8 @@ def code_html(code: str, language: str | None, first_line: int, flagged: range) 
     )
 
 
-def escape(text: str | None) -> str:
-    return html.escape(text or "")
+def finding_code_html(record: Any) -> str:
+    """A finding's snippet with its flagged lines highlighted."""
+    first = record.start_line or 0
+    flagged = range(first, (record.end_line or first) + 1)
+    return code_html(record.snippet, record.language, record.snippet_start_line or 1, flagged)

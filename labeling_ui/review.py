@@ -344,6 +344,16 @@ class ReviewDesk:
 
     # Suggestions ---------------------------------------------------------------------------
 
+    def refresh_suggestions(self, store: Any, index: Any) -> list[dict[str, Any]]:
+        """Sync the vector index, refit the label model on the reviewers' labels, and store a
+        suggestion and review priority for every queued finding; returns them, best first."""
+        from ingest.memory.service import suggest_for_open
+
+        index.sync(store)
+        ranked = suggest_for_open(store, index)
+        self.save_suggestions(ranked)
+        return ranked
+
     def save_suggestions(self, entries: list[dict[str, Any]]) -> int:
         """Replace the stored queue order with freshly computed suggestions (one transaction)."""
         now = utcnow()

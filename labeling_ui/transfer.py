@@ -207,6 +207,22 @@ def _existing(conn: Connection, finding_id: int) -> set[tuple[str, str]]:
     return set(dict(rows.all()).items())
 
 
+def _import_label(
+    conn: Connection,
+    summary: ImportSummary,
+    finding_id: int,
+    reviewer: str,
+    verdict: str,
+    **details: Any,
+) -> None:
+    """One imported decision: skipped when the reviewer already holds that verdict."""
+    if (reviewer, str(verdict)) in _existing(conn, finding_id):
+        summary.already += 1
+        return
+    write_label(conn, finding_id, reviewer, verdict, action="import", **details)
+    summary.imported += 1
+
+
 def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
     """Labels from an export of this (or another) store; their reviewers and sources kept."""
     records = _read_json_lines(path)
@@ -234,7 +250,6 @@ def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
             if finding_id is None:
                 summary.unmatched.append(f"line {number}: {record['finding']['fingerprint']}")
                 continue
-            existing = _existing(conn, finding_id)
             for label in record["labels"]:
                 if label.get("kind", "review") != "review":
                     summary.skipped += 1  # adjudications are a lead's act in this store
@@ -242,14 +257,12 @@ def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
                 source = label.get("source") or "import"
                 if not source.startswith("import"):
                     source = f"import:{path.name}:{source}"
-                if (label["reviewer"], label["verdict"]) in existing:
-                    summary.already += 1
-                    continue
                 note = label.get("note")
                 if label["verdict"] == Verdict.NEEDS_INFO and not note:
                     note = "(imported without a note)"
-                write_label(
+                _import_label(
                     conn,
+                    summary,
                     finding_id,
                     label["reviewer"],
                     label["verdict"],
@@ -257,9 +270,7 @@ def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
                     fixing_commit=label.get("fixing_commit"),
                     note=note,
                     source=source,
-                    action="import",
                 )
-                summary.imported += 1
         return summary
 
     return run_optimistic(engine, write)
@@ -279,20 +290,15 @@ def import_sarif_suppressions(engine: Engine, reviewer: str = "sarif-suppression
             )
         ).all()
         for finding_id, suppression in rows:
-            source = "import:sarif-suppression"
-            if (reviewer, Verdict.FALSE_POSITIVE.value) in _existing(conn, finding_id):
-                summary.already += 1
-                continue
-            write_label(
+            _import_label(
                 conn,
+                summary,
                 finding_id,
                 reviewer,
                 Verdict.FALSE_POSITIVE,
                 note=f"suppressed in the tool: {suppression}",
-                source=source,
-                action="import",
+                source="import:sarif-suppression",
             )
-            summary.imported += 1
         return summary
 
     return run_optimistic(engine, write)
@@ -376,21 +382,16 @@ def import_defectdojo(engine: Engine, path: Path) -> ImportSummary:
             reviewer = (
                 f"defectdojo:{item.get('last_reviewed_by') or item.get('reporter') or 'import'}"
             )
-            source = f"import:defectdojo:{item['id']}"
-            if (reviewer, verdict.value) in _existing(conn, finding_id):
-                summary.already += 1
-                continue
-            write_label(
+            mitigation = f": {item['mitigation']}" if item.get("mitigation") else ""
+            _import_label(
                 conn,
+                summary,
                 finding_id,
                 reviewer,
                 verdict,
-                note=f"DefectDojo {flag}"
-                + (f": {item['mitigation']}" if item.get("mitigation") else ""),
-                source=source,
-                action="import",
+                note=f"DefectDojo {flag}{mitigation}",
+                source=f"import:defectdojo:{item['id']}",
             )
-            summary.imported += 1
         return summary
 
     return run_optimistic(engine, write)

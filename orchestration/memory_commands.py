@@ -169,17 +169,14 @@ def suggest(
 ) -> None:
     """Suggested labels for unlabelled open findings, in review order (least certain and most
     severe first); stored as the workbench's queue order. Suggestions never become labels."""
-    from ingest.memory.service import suggest_for_open
     from labeling_ui.review import ReviewDesk
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
     index = open_index(settings)
     try:
-        index.sync(store)
-        ranked = suggest_for_open(store, index)
-        ReviewDesk(store.engine, settings.labels_required).save_suggestions(ranked)
-        ranked = ranked[:limit]
+        desk = ReviewDesk(store.engine, settings.labels_required)
+        ranked = desk.refresh_suggestions(store, index)[:limit]
     finally:
         index.close()
         store.close()

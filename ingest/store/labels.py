@@ -326,7 +326,9 @@ def adjudicate(
 
 def label_states(engine: Engine, finding_ids: Iterable[int] | None = None) -> dict[int, LabelState]:
     """The state of every reviewed finding (or of those given)."""
-    statement = sa.select(ReviewState).where(ReviewState.reviewers + _adjudicated() > 0)
+    statement = sa.select(ReviewState).where(
+        sa.or_(ReviewState.reviewers > 0, ReviewState.final_verdict.is_not(None))
+    )
     if finding_ids is not None:
         ids = list(finding_ids)
         if not ids:
@@ -341,10 +343,6 @@ def label_states(engine: Engine, finding_ids: Iterable[int] | None = None) -> di
                 verdict, state.reviewers, state.has_remediation, state.final_verdict is not None
             )
     return states
-
-
-def _adjudicated() -> Any:
-    return sa.case((ReviewState.final_verdict.is_not(None), 1), else_=0)
 
 
 def labels_of(engine: Engine, finding_id: int) -> list[LabelRecord]:

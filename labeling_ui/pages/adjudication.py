@@ -21,10 +21,7 @@ state, record = conflicts[0]
 st.subheader(f"Finding {record.id}: {record.rule_id}")
 st.markdown(f":red-badge[{record.severity}] `{record.path}:{record.start_line}` — {record.message}")
 if record.snippet:
-    flagged = range(record.start_line or 0, (record.end_line or record.start_line or 0) + 1)
-    st.html(
-        context.code_html(record.snippet, record.language, record.snippet_start_line or 1, flagged)
-    )
+    st.html(context.finding_code_html(record))
 view = desk.finding(record.id, me["username"], lead=True)
 st.dataframe(
     [

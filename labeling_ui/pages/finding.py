@@ -89,12 +89,7 @@ code_column, side = st.columns([3, 2])
 with code_column:
     st.markdown(f"`{record.repository}` / `{record.service}` — `{record.path}:{record.start_line}`")
     if record.snippet:
-        flagged = range(record.start_line or 0, (record.end_line or record.start_line or 0) + 1)
-        st.html(
-            context.code_html(
-                record.snippet, record.language, record.snippet_start_line or 1, flagged
-            )
-        )
+        st.html(context.finding_code_html(record))
     else:
         st.info("No code context was captured for this finding (no checkout at ingest).")
     if record.fix_guidance:

@@ -16,7 +16,8 @@ me = context.require("label")
 
 @st.cache_data(ttl=60, show_spinner=False)
 def facets(url: str) -> dict:
-    """Filter choices change only with ingests: recomputed at most once a minute."""
+    """Filter choices change only with ingests: recomputed at most once a minute (per store:
+    `url` is the cache key)."""
     return context.desk().facets()
 
 

@@ -42,10 +42,6 @@ if st.button("Recompute suggestions and review priority", key="recompute"):
     if isinstance(index, str):
         st.error(index)
     else:
-        from ingest.memory.service import suggest_for_open
-
         with st.spinner("Syncing the index and refitting the label model..."):
-            index.sync(context.store())
-            ranked = suggest_for_open(context.store(), index)
-            saved = context.desk().save_suggestions(ranked)
-        st.success(f"{saved} queued findings have fresh suggestions.")
+            ranked = context.desk().refresh_suggestions(context.store(), index)
+        st.success(f"{len(ranked)} queued findings have fresh suggestions.")

@@ -37,3 +37,16 @@ def sqlite_seeded(tmp_path: Path) -> FindingsStore:
     ingest_sample(store)
     yield store
     store.close()
+
+
+@pytest.fixture
+def seeded_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FindingsStore:
+    """FLYWHEEL_HOME in tmp_path (no other FLYWHEEL_* settings) holding the seeded sample:
+    what the CLI and the app open by default."""
+    for name in ("FLYWHEEL_DB_URL", "FLYWHEEL_CONFIG", "FLYWHEEL_QDRANT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLYWHEEL_HOME", str(tmp_path / "home"))
+    store = FindingsStore(f"sqlite:///{tmp_path / 'home' / 'findings.db'}")
+    ingest_sample(store)
+    yield store
+    store.close()

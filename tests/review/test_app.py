@@ -15,30 +15,23 @@ from ingest.store import FindingsStore
 from ingest.store.audit import audit_entries
 from ingest.store.labels import add_label
 from labeling_ui.accounts import add_user
-from tests.review.conftest import ingest_sample
 
 APP = str(Path(__file__).resolve().parents[2] / "labeling_ui" / "app.py")
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FindingsStore]:
-    for name in ("FLYWHEEL_DB_URL", "FLYWHEEL_CONFIG", "FLYWHEEL_QDRANT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FLYWHEEL_HOME", str(tmp_path / "home"))
-    st.cache_resource.clear()
+def home(seeded_home: FindingsStore) -> Iterator[FindingsStore]:
+    st.cache_resource.clear()  # the app caches settings and the store per process
     st.cache_data.clear()
-    store = FindingsStore(f"sqlite:///{tmp_path / 'home' / 'findings.db'}")
-    ingest_sample(store)
     for name, role in (
         ("alice", "reviewer"),
         ("lena", "lead"),
         ("pat", "platform"),
         ("root", "admin"),
     ):
-        add_user(store.engine, name, role, PASSWORD)
-    yield store
-    store.close()
+        add_user(seeded_home.engine, name, role, PASSWORD)
+    yield seeded_home
     st.cache_resource.clear()
 
 

@@ -11,18 +11,11 @@ from typer.testing import CliRunner
 from ingest.store import FindingsStore
 from ingest.store.labels import add_label
 from orchestration.cli import app
-from tests.review.conftest import ingest_sample
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FindingsStore:
-    for name in ("FLYWHEEL_DB_URL", "FLYWHEEL_CONFIG", "FLYWHEEL_QDRANT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("FLYWHEEL_HOME", str(tmp_path / "home"))
-    store = FindingsStore(f"sqlite:///{tmp_path / 'home' / 'findings.db'}")
-    ingest_sample(store)
-    yield store
-    store.close()
+def home(seeded_home: FindingsStore) -> FindingsStore:
+    return seeded_home
 
 
 def invoke(*args: str, stdin: str | None = None):
