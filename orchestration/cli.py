@@ -16,7 +16,7 @@ from ingest.finding import Severity, Status
 from ingest.parsers import FORMATS
 from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
 from ingest.store import FindingFilter, FindingsStore
-from orchestration import ensemble_commands, memory_commands, review_commands
+from orchestration import ensemble_commands, gate_commands, memory_commands, review_commands
 from orchestration.console import err, me, out, settings_or_exit, short, shown, store_or_exit
 from orchestration.settings import EXAMPLES
 
@@ -31,6 +31,7 @@ app.add_typer(db_app, name="db")
 ensemble_commands.register(app)
 memory_commands.register(app)
 review_commands.register(app)
+gate_commands.register(app)
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"

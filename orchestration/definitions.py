@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.collect import build_findings_asset, build_report_sensor
+from orchestration.gate import GateResource, build_retrain_sensor, corpus_snapshot, quality_gate
 from orchestration.memory import VectorIndexResource, finding_embeddings
 from orchestration.resources import FindingsStoreResource
 from orchestration.settings import Settings, load_settings
@@ -18,11 +19,25 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     folders = [str(folder) for folder in settings.report_dirs]
     findings = build_findings_asset(folders)
     ingest_job = dg.define_asset_job("ingest_job", selection=[findings])
+    retrain_job = dg.define_asset_job(
+        "retrain_job",
+        selection=dg.AssetSelection.assets(corpus_snapshot).downstream(),
+        description="Snapshot the labeled corpus, gate it, and train on it when it passes.",
+    )
     return dg.Definitions(
-        assets=[findings, finding_embeddings],
-        jobs=[ingest_job],
-        sensors=[build_report_sensor(folders, ingest_job.name)],
+        assets=[findings, finding_embeddings, corpus_snapshot],
+        asset_checks=[quality_gate],
+        jobs=[ingest_job, retrain_job],
+        sensors=[
+            build_report_sensor(folders, ingest_job.name),
+            build_retrain_sensor(retrain_job.name, settings.retrain_interval_s),
+        ],
         resources={
+            "gate": GateResource(
+                thresholds_path=str(settings.gate_thresholds) if settings.gate_thresholds else None,
+                reports_dir=str(settings.gate_reports_dir),
+                labels_required=settings.labels_required,
+            ),
             "store": FindingsStoreResource(
                 database_url=settings.database_url, max_report_mb=settings.max_report_mb
             ),

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         default=0.95, gt=0, le=1, description="cosine above which findings are near-identical"
     )
 
+    gate_thresholds: Path | None = Field(
+        default=None,
+        description="quality-gate thresholds YAML; default quality_gates/thresholds.yaml",
+    )
+    retrain_interval_s: int = Field(
+        default=300, ge=10, description="seconds between evaluations of the retraining trigger"
+    )
+
     @field_validator("db_url")
     @classmethod
     def _known_backend(cls, value: str | None) -> str | None:
@@ -86,6 +94,10 @@ class Settings(BaseSettings):
     @property
     def qdrant_path(self) -> Path:
         return self.home / "qdrant"
+
+    @property
+    def gate_reports_dir(self) -> Path:
+        return self.home / "gate_reports"
 
     @property
     def onnx_cache(self) -> Path:

@@ -274,3 +274,84 @@ class Guideline(SQLModel, table=True):
     version: int = Field(default=1)
     updated_by: str = Field(sa_type=sa.Text)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+
+
+class CorpusSnapshot(SQLModel, table=True):
+    """An immutable, versioned cut of the labeled corpus that training and the registry
+    refer to. `content_hash` covers every item (finding, verdict, labels, split, the text
+    that would be trained on) and the split policy: the same corpus gives the same hash, and
+    snapshotting it again returns the existing snapshot."""
+
+    __tablename__ = "corpus_snapshots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(sa_type=sa.String(64), unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp)
+    created_by: str = Field(sa_type=sa.Text)
+    policy: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)  # split policy
+    items: int = 0  # labeled findings (decided, disputed, waiting for information)
+    decided: int = 0  # with a true/false-positive verdict: what training can use
+    true_positives: int = 0
+    train: int = 0  # decided items per split
+    eval: int = 0
+
+
+class SnapshotItem(SQLModel, table=True):
+    """One labeled finding as it stood when the snapshot was taken (a frozen copy: later
+    edits of the finding or its labels never change a snapshot)."""
+
+    __tablename__ = "snapshot_items"
+
+    snapshot_id: int = Field(foreign_key="corpus_snapshots.id", primary_key=True)
+    finding_id: int = Field(primary_key=True)
+    split: str = Field(sa_type=sa.String(8))  # train | eval
+    status: str = Field(sa_type=sa.String(16))  # decided | disputed | needs_info
+    verdict: str | None = Field(default=None, sa_type=sa.String(16))  # when decided
+    group_key: str = Field(sa_type=sa.String(64))  # items that must share a split
+    record: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class GateRun(SQLModel, table=True):
+    """One evaluation of the quality gate on a snapshot: its verdict and full report (each
+    expectation's observed value and threshold), kept as history."""
+
+    __tablename__ = "gate_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="corpus_snapshots.id", index=True)
+    passed: bool
+    thresholds_version: int
+    thresholds_hash: str = Field(sa_type=sa.String(64))
+    report: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    docs_path: str | None = Field(default=None, sa_type=sa.Text)  # GX data docs (HTML)
+    evaluated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)
+
+
+class TriggerEvaluation(SQLModel, table=True):
+    """Every evaluation of the retraining trigger, fired or not, and why."""
+
+    __tablename__ = "trigger_evaluations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)
+    fired: bool
+    reason: str = Field(sa_type=sa.Text)
+    decided_now: int
+    decided_baseline: int | None = None  # decided labels behind the last registered model
+    snapshot_id: int | None = Field(default=None, foreign_key="corpus_snapshots.id")
+    gate_run_id: int | None = Field(default=None, foreign_key="gate_runs.id")
+    run_key: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class ModelLineage(SQLModel, table=True):
+    """Which snapshot each registered model version was trained on. The registry writes it
+    beside its MLflow tags so the retraining trigger can measure growth since the last
+    registered model without calling the tracking server on every sensor tick."""
+
+    __tablename__ = "model_lineage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_name: str = Field(sa_type=sa.Text)
+    model_version: str = Field(sa_type=sa.Text)
+    snapshot_id: int = Field(foreign_key="corpus_snapshots.id")
+    registered_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)

@@ -1,0 +1,510 @@
+"""The quality gate: Great Expectations 1.x expectations, as code, over a corpus snapshot.
+
+The snapshot becomes a few pandas tables (decided items, all items, CWE classes, label
+authors, agreement); each expectation runs on one of them and GX decides pass or fail.
+The result is a `GateReport` (each expectation with its observed value and threshold),
+stored in `gate_runs` with its history, and GX's data docs (HTML) written beside it.
+
+Everything the gate judges is computed from the snapshot's frozen items, except who is an
+active reviewer, which is read when the gate runs: disabling an account fails the gate for
+every snapshot still holding that reviewer's labels, until they are reviewed again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+
+from ingest.redact import might_hold_secret, redact_text
+from ingest.store.tables import GateRun, UserRecord, utcnow
+from labeling_ui.agreement import cohen_kappa
+from quality_gates.snapshot import DECIDED, DISPUTED, EVAL, Item, components, get_snapshot
+from quality_gates.snapshot import load_items as load_snapshot_items
+from quality_gates.thresholds import LoadedThresholds, Thresholds
+
+# A security tool does not report its users' data quality runs to a third party.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402  (after the analytics switch)
+import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.row_conditions import Column  # noqa: E402
+
+_DETAILS = 20  # failing rows named in a report line
+
+
+class ExpectationOutcome(BaseModel):
+    name: str
+    description: str
+    expectation: str  # the GX expectation type
+    observed: float | int | str | None
+    threshold: str
+    passed: bool
+    details: list[Any] = []  # e.g. the finding ids that broke it (first 20)
+
+
+class GateReport(BaseModel):
+    snapshot_id: int
+    snapshot_hash: str
+    passed: bool
+    thresholds_version: int
+    thresholds_hash: str
+    thresholds_path: str
+    evaluated_at: datetime
+    expectations: list[ExpectationOutcome]
+    docs_path: str | None = None
+    gate_run_id: int | None = None
+
+    def failed(self) -> list[ExpectationOutcome]:
+        return [outcome for outcome in self.expectations if not outcome.passed]
+
+    def summary(self) -> str:
+        if self.passed:
+            return f"gate passed on snapshot {self.snapshot_id}"
+        reasons = "; ".join(f"{o.name} {o.observed} (needs {o.threshold})" for o in self.failed())
+        return f"gate failed on snapshot {self.snapshot_id}: {reasons}"
+
+
+# The tables GX validates -------------------------------------------------------------------
+
+
+def _secrets_in(item: Item) -> int:
+    """Texts of an item that still hold something the redactor would remove."""
+    return sum(
+        1 for text in item.trained_text() if might_hold_secret(text) and redact_text(text) != text
+    )
+
+
+def _blank(value: Any) -> Any:
+    return None if value in ("", [], None) else value
+
+
+def _leaking(items: list[Item], thresholds: Thresholds) -> set[int]:
+    """Decided items whose component (cross-tool group or near-duplicate code, judged with
+    the gate's own threshold, whatever policy built the snapshot) spans train and eval."""
+    records = [item.record for item in items]
+    policy = {"split_by": "group", "near_duplicate_jaccard": thresholds.near_duplicate_jaccard}
+    roots = components(records, policy)
+    splits: dict[int, set[str]] = {}
+    for root, item in zip(roots, items, strict=True):
+        splits.setdefault(root, set()).add(item.split)
+    return {
+        item.finding_id for root, item in zip(roots, items, strict=True) if len(splits[root]) > 1
+    }
+
+
+def _kappa(items: list[Item]) -> tuple[float | None, int]:
+    """Pooled kappa over every pair of reviewers on the same finding (both orders, so no
+    reviewer is 'first'), and the number of such pairs."""
+    pairs: list[tuple[str, str]] = []
+    overlapping = 0
+    for item in items:
+        verdicts = {
+            label["reviewer"]: label["verdict"]
+            for label in item.record.get("labels", [])
+            if label["kind"] == "review" and label["verdict"] in ("true_positive", "false_positive")
+        }
+        for first, second in combinations(sorted(verdicts), 2):
+            pairs += [(verdicts[first], verdicts[second]), (verdicts[second], verdicts[first])]
+            overlapping += 1
+    return cohen_kappa(pairs), overlapping
+
+
+def gate_frames(items: list[Item], thresholds: Thresholds) -> dict[str, pd.DataFrame]:
+    decided = [item for item in items if item.status == DECIDED]
+    leaking = _leaking(decided, thresholds)
+    decided_frame = pd.DataFrame(
+        [
+            {
+                "finding_id": item.finding_id,
+                "rule_id": _blank(item.record.get("rule_id")),
+                "tool": _blank(item.record.get("tool")),
+                "verdict": _blank(item.verdict),
+                "split": _blank(item.split),
+                "code": _blank(item.code),
+                "cwe": _blank(item.record.get("cwe_ids")),
+                "language": _blank(item.record.get("language")),
+                "true_positive": int(item.verdict == "true_positive"),
+                "is_eval": int(item.split == EVAL),
+                "fixed_code": _blank(item.record.get("fixed_code")),
+                "secrets": _secrets_in(item),
+                "leaks": int(item.finding_id in leaking),
+            }
+            for item in decided
+        ],
+        columns=[
+            "finding_id", "rule_id", "tool", "verdict", "split", "code", "cwe", "language",
+            "true_positive", "is_eval", "fixed_code", "secrets", "leaks",
+        ],
+    )  # fmt: skip
+    classes: dict[int, int] = {}
+    for item in decided:
+        for cwe in set(item.record.get("cwe_ids") or []):
+            classes[cwe] = classes.get(cwe, 0) + 1
+    cwe_frame = pd.DataFrame(
+        [
+            {"cwe": f"CWE-{cwe}", "items": count, "share": count / len(decided)}
+            for cwe, count in sorted(classes.items())
+        ],
+        columns=["cwe", "items", "share"],
+    )
+    label_frame = pd.DataFrame(
+        [
+            {"finding_id": item.finding_id, "reviewer": label["reviewer"]}
+            for item in items
+            if item.status in (DECIDED, DISPUTED)
+            for label in item.record.get("labels", [])
+        ],
+        columns=["finding_id", "reviewer"],
+    )
+    kappa, pairs = _kappa(items)
+    judged = kappa if kappa is not None and pairs >= thresholds.min_kappa_pairs else None
+    agreement = pd.DataFrame([{"kappa": judged, "pairs": pairs, "raw_kappa": kappa}])
+    items_frame = pd.DataFrame(
+        [{"finding_id": item.finding_id, "status": item.status} for item in items],
+        columns=["finding_id", "status"],
+    )
+    return {
+        "decided": decided_frame,
+        "items": items_frame,
+        "cwe_classes": cwe_frame,
+        "label_authors": label_frame,
+        "agreement": agreement,
+    }
+
+
+# The expectations --------------------------------------------------------------------------
+
+Observe = Callable[[dict[str, Any], dict[str, pd.DataFrame]], Any]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    frame: str
+    description: str
+    expectation: gxe.Expectation
+    threshold: str
+    observe: Observe
+    id_column: str | None = "finding_id"  # names the rows that broke it
+
+
+def _unexpected(result: dict[str, Any], frames: dict[str, pd.DataFrame]) -> int:
+    return int(result.get("unexpected_count") or 0)
+
+
+def _observed(result: dict[str, Any], frames: dict[str, pd.DataFrame]) -> Any:
+    value = result.get("observed_value")
+    return round(float(value), 4) if isinstance(value, float) else value
+
+
+def checks(thresholds: Thresholds, active_reviewers: set[str]) -> list[Check]:
+    t = thresholds
+    trusted = sorted(active_reviewers | set(t.trusted_label_sources))
+    result = [
+        Check(
+            "labeled_volume",
+            "decided",
+            "Findings with a true- or false-positive verdict",
+            gxe.ExpectTableRowCountToBeBetween(min_value=t.min_labeled),
+            f">= {t.min_labeled}",
+            _observed,
+            None,
+        ),
+        Check(
+            "eval_split_size",
+            "decided",
+            "Decided findings held out for evaluation",
+            gxe.ExpectColumnSumToBeBetween(column="is_eval", min_value=t.min_eval),
+            f">= {t.min_eval}",
+            lambda r, f: int(r.get("observed_value") or 0),
+            None,
+        ),
+        Check(
+            "cwe_diversity",
+            "cwe_classes",
+            "Distinct CWE classes among decided findings",
+            gxe.ExpectTableRowCountToBeBetween(min_value=t.min_cwe_classes),
+            f">= {t.min_cwe_classes}",
+            _observed,
+            None,
+        ),
+        Check(
+            "cwe_concentration",
+            "cwe_classes",
+            "Largest CWE class's share of decided findings",
+            gxe.ExpectColumnValuesToBeBetween(column="share", max_value=t.max_cwe_share),
+            f"<= {t.max_cwe_share:.0%}",
+            lambda r, f: (
+                round(float(f["cwe_classes"]["share"].max()), 4) if len(f["cwe_classes"]) else None
+            ),
+            "cwe",
+        ),
+        Check(
+            "true_positive_ratio",
+            "decided",
+            "Confirmed true positives among decided findings",
+            gxe.ExpectColumnMeanToBeBetween(
+                column="true_positive",
+                min_value=t.min_true_positive_ratio,
+                max_value=t.max_true_positive_ratio,
+            ),
+            f"{t.min_true_positive_ratio:.0%} to {t.max_true_positive_ratio:.0%}",
+            _observed,
+            None,
+        ),
+        Check(
+            "label_consistency",
+            "agreement",
+            f"Kappa between reviewers on shared findings (judged from {t.min_kappa_pairs} pairs)",
+            gxe.ExpectColumnValuesToBeBetween(column="kappa", min_value=t.min_kappa),
+            f">= {t.min_kappa}",
+            lambda r, f: _kappa_observed(f["agreement"]),
+            None,
+        ),
+        Check(
+            "no_unresolved_conflicts",
+            "items",
+            "Findings whose reviewers disagree and no lead has adjudicated",
+            gxe.ExpectColumnValuesToNotBeInSet(column="status", value_set=[DISPUTED]),
+            "0",
+            _unexpected,
+        ),
+        Check(
+            "remediation_coverage",
+            "decided",
+            "True positives with the reviewer's fixed code",
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="fixed_code",
+                mostly=t.min_remediation_coverage,
+                row_condition=Column("true_positive") == 1,
+            ),
+            f">= {t.min_remediation_coverage:.0%}",
+            lambda r, f: _coverage(f["decided"]),
+        ),
+        Check(
+            "no_secrets",
+            "decided",
+            "Texts that would be trained on and still hold a secret",
+            gxe.ExpectColumnValuesToBeBetween(column="secrets", max_value=0),
+            "0",
+            _unexpected,
+        ),
+        Check(
+            "no_train_eval_leakage",
+            "decided",
+            "Findings with an exact or near duplicate (or a cross-tool twin) across train/eval",
+            gxe.ExpectColumnValuesToBeBetween(column="leaks", max_value=0),
+            "0",
+            _unexpected,
+        ),
+        Check(
+            "labels_from_active_reviewers",
+            "label_authors",
+            "Labels whose author is not an active reviewer account",
+            gxe.ExpectColumnValuesToBeInSet(column="reviewer", value_set=trusted),
+            "0",
+            _unexpected,
+        ),
+    ]
+    for field in t.required_fields:
+        result.append(
+            Check(
+                f"required_field:{field}",
+                "decided",
+                f"Decided findings without {field}",
+                gxe.ExpectColumnValuesToNotBeNull(column=field),
+                "0",
+                _unexpected,
+            )
+        )
+    for check in result:  # how a GX result finds its way back to its check
+        check.expectation.meta = {"gate": check.name}
+    return result
+
+
+def _kappa_observed(agreement: pd.DataFrame) -> float | str:
+    row = agreement.iloc[0]
+    if pd.isna(row["raw_kappa"]):
+        return f"n/a ({int(row['pairs'])} reviewer pairs)"
+    if pd.isna(row["kappa"]):
+        return f"n/a ({int(row['pairs'])} reviewer pairs, kappa {row['raw_kappa']:.2f})"
+    return round(float(row["kappa"]), 4)
+
+
+def _coverage(decided: pd.DataFrame) -> float | None:
+    positives = decided[decided["true_positive"] == 1]
+    if positives.empty:
+        return None
+    return round(float(positives["fixed_code"].notna().mean()), 4)
+
+
+# Running -----------------------------------------------------------------------------------
+
+
+def _details(result: dict[str, Any], id_column: str | None) -> list[Any]:
+    if id_column is None:
+        return []
+    rows = result.get("partial_unexpected_index_list") or []
+    values = []
+    for row in rows[:_DETAILS]:
+        value = row.get(id_column) if isinstance(row, dict) else row
+        values.append(value.item() if hasattr(value, "item") else value)
+    return values
+
+
+def _prune_docs(docs: Path) -> None:
+    """GX copies its walkthrough animations (3.4 MB) into every site; no page we keep
+    references them."""
+    for image in (docs / "static" / "images").glob("*"):
+        if image.suffix in (".gif",) or image.name == "iterative-dev-loop.png":
+            image.unlink()
+
+
+def evaluate(
+    items: list[Item],
+    thresholds: Thresholds,
+    active_reviewers: set[str],
+    docs_dir: Path | None = None,
+) -> list[ExpectationOutcome]:
+    """Run every expectation on the snapshot's tables; GX's data docs go to `docs_dir`."""
+    frames = gate_frames(items, thresholds)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="gate",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    source = context.data_sources.add_pandas("corpus_snapshot")
+    all_checks = checks(thresholds, active_reviewers)
+    outcomes: dict[str, ExpectationOutcome] = {}
+    for frame_name, frame in frames.items():
+        mine = [check for check in all_checks if check.frame == frame_name]
+        if not mine:
+            continue
+        batch = source.add_dataframe_asset(frame_name).add_batch_definition_whole_dataframe(
+            "snapshot"
+        )
+        suite = context.suites.add(
+            gx.ExpectationSuite(
+                name=frame_name,
+                expectations=[check.expectation for check in mine],
+            )
+        )
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=frame_name, data=batch, suite=suite)
+        )
+        id_columns = [column for column in ("finding_id", "cwe") if column in frame.columns]
+        result = validation.run(
+            batch_parameters={"dataframe": frame},
+            result_format={
+                "result_format": "SUMMARY",
+                "unexpected_index_column_names": id_columns,
+            },
+        )
+        by_name = {check.name: check for check in mine}
+        for outcome in result.results:
+            check = by_name[outcome.expectation_config.meta["gate"]]
+            if outcome.exception_info.get("raised_exception"):
+                raise RuntimeError(f"expectation {check.name} raised: {outcome.exception_info}")
+            outcomes[check.name] = ExpectationOutcome(
+                name=check.name,
+                description=check.description,
+                expectation=outcome.expectation_config.type,
+                observed=check.observe(outcome.result, frames),
+                threshold=check.threshold,
+                passed=bool(outcome.success),
+                details=_details(outcome.result, check.id_column) if not outcome.success else [],
+            )
+    if docs_dir is not None:
+        context.build_data_docs()
+        _prune_docs(docs_dir)
+    return [outcomes[check.name] for check in all_checks]
+
+
+def active_reviewers(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(UserRecord.username).where(UserRecord.active)).scalars())
+
+
+def run_gate(
+    engine: Engine, snapshot_id: int, thresholds: LoadedThresholds, reports_dir: Path
+) -> GateReport:
+    """Evaluate the gate on a stored snapshot; store the report (and its data docs under
+    `reports_dir`) as one more entry of the gate's history."""
+    snapshot = get_snapshot(engine, snapshot_id)
+    items = load_snapshot_items(engine, snapshot_id)
+    evaluated_at = utcnow()
+    folder = reports_dir / f"snapshot-{snapshot_id}-{evaluated_at:%Y%m%dT%H%M%S%fZ}"
+    docs = folder / "data_docs"
+    try:
+        outcomes = evaluate(items, thresholds.values, active_reviewers(engine), docs)
+        report = GateReport(
+            snapshot_id=snapshot.id,
+            snapshot_hash=snapshot.content_hash,
+            passed=all(outcome.passed for outcome in outcomes),
+            thresholds_version=thresholds.values.version,
+            thresholds_hash=thresholds.sha256,
+            thresholds_path=str(thresholds.path),
+            evaluated_at=evaluated_at,
+            expectations=outcomes,
+            docs_path=str(docs / "index.html"),
+        )
+        with engine.begin() as conn:
+            report.gate_run_id = conn.execute(
+                sa.insert(GateRun).values(
+                    snapshot_id=snapshot.id,
+                    passed=report.passed,
+                    thresholds_version=report.thresholds_version,
+                    thresholds_hash=report.thresholds_hash,
+                    report=report.model_dump(mode="json", exclude={"gate_run_id"}),
+                    docs_path=report.docs_path,
+                    evaluated_at=evaluated_at,
+                )
+            ).inserted_primary_key[0]
+        (folder / "report.json").write_text(report.model_dump_json(indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no docs without a stored report
+        raise
+    return report
+
+
+def _report(row: GateRun) -> GateReport:
+    return GateReport.model_validate({**row.report, "gate_run_id": row.id})
+
+
+def gate_history(engine: Engine, snapshot_id: int | None = None) -> list[GateReport]:
+    """Every stored gate run, oldest first (of one snapshot, when given)."""
+    statement = sa.select(GateRun).order_by(GateRun.evaluated_at, GateRun.id)
+    if snapshot_id is not None:
+        statement = statement.where(GateRun.snapshot_id == snapshot_id)
+    with engine.connect() as conn:
+        return [_report(GateRun.model_validate(row._mapping)) for row in conn.execute(statement)]
+
+
+def latest_gate_run(engine: Engine, snapshot_id: int | None = None) -> GateReport | None:
+    statement = sa.select(GateRun).order_by(GateRun.evaluated_at.desc(), GateRun.id.desc())
+    if snapshot_id is not None:
+        statement = statement.where(GateRun.snapshot_id == snapshot_id)
+    with engine.connect() as conn:
+        row = conn.execute(statement.limit(1)).first()
+    return _report(GateRun.model_validate(row._mapping)) if row else None
