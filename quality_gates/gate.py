@@ -27,7 +27,8 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from ingest.redact import might_hold_secret, redact_text
-from ingest.store.tables import GateRun, UserRecord, utcnow
+from ingest.store.tables import GateRun, utcnow
+from labeling_ui.accounts import active_reviewers
 from labeling_ui.agreement import cohen_kappa
 from quality_gates.snapshot import DECIDED, DISPUTED, EVAL, Item, components, get_snapshot
 from quality_gates.snapshot import load_items as load_snapshot_items
@@ -209,9 +210,9 @@ def _observed(result: dict[str, Any], frames: dict[str, pd.DataFrame]) -> Any:
     return round(float(value), 4) if isinstance(value, float) else value
 
 
-def checks(thresholds: Thresholds, active_reviewers: set[str]) -> list[Check]:
+def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
     t = thresholds
-    trusted = sorted(active_reviewers | set(t.trusted_label_sources))
+    trusted = sorted(reviewers | set(t.trusted_label_sources))
     result = [
         Check(
             "labeled_volume",
@@ -375,10 +376,11 @@ def _prune_docs(docs: Path) -> None:
 def evaluate(
     items: list[Item],
     thresholds: Thresholds,
-    active_reviewers: set[str],
+    reviewers: set[str],
     docs_dir: Path | None = None,
 ) -> list[ExpectationOutcome]:
-    """Run every expectation on the snapshot's tables; GX's data docs go to `docs_dir`."""
+    """Run every expectation on the snapshot's tables (`reviewers`: the active accounts);
+    GX's data docs go to `docs_dir`."""
     frames = gate_frames(items, thresholds)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -395,7 +397,7 @@ def evaluate(
             },
         )
     source = context.data_sources.add_pandas("corpus_snapshot")
-    all_checks = checks(thresholds, active_reviewers)
+    all_checks = checks(thresholds, reviewers)
     outcomes: dict[str, ExpectationOutcome] = {}
     for frame_name, frame in frames.items():
         mine = [check for check in all_checks if check.frame == frame_name]
@@ -436,14 +438,9 @@ def evaluate(
                 details=_details(outcome.result, check.id_column) if not outcome.success else [],
             )
     if docs_dir is not None:
-        context.build_data_docs()
+        context.build_data_docs(site_names=["gate"])  # not GX's default temporary site
         _prune_docs(docs_dir)
     return [outcomes[check.name] for check in all_checks]
-
-
-def active_reviewers(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        return set(conn.execute(sa.select(UserRecord.username).where(UserRecord.active)).scalars())
 
 
 def run_gate(

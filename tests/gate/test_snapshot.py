@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ingest.store import FindingsStore
 from ingest.store.labels import add_label, adjudicate, label_states
-from ingest.store.tables import SnapshotItem
+from ingest.store.tables import ReviewState, SnapshotItem
 from quality_gates.snapshot import (
     SnapshotError,
     assign_splits,
@@ -69,15 +69,10 @@ def test_later_labels_never_change_a_snapshot(corpus_store: FindingsStore) -> No
     disputed = {i.finding_id: i for i in load_items(engine, second.id)}[target]
     assert (disputed.status, disputed.verdict) == ("disputed", None)
     # a lead's adjudication decides it again
-    version = (
-        corpus_store.review_state(target).version if hasattr(corpus_store, "review_state") else None
-    )
-    state = label_states(engine, [target])[target]
-    assert state.verdict == "disputed"
-    del version
+    assert label_states(engine, [target])[target].verdict == "disputed"
     with engine.connect() as conn:
         current = conn.execute(
-            sa.text(f"select version from review_states where finding_id={target}")
+            sa.select(ReviewState.version).where(ReviewState.finding_id == target)
         ).scalar_one()
     adjudicate(
         engine, target, "lena", "true_positive", expected_version=current, fixed_code="safe()"
@@ -154,7 +149,7 @@ def test_an_unknown_snapshot_is_a_clear_error(store: FindingsStore) -> None:
         load_items(store.engine, 42)
 
 
-def test_a_failed_snapshot_write_leaves_nothing(corpus_store: FindingsStore, monkeypatch) -> None:
+def test_a_failed_snapshot_write_leaves_nothing(corpus_store: FindingsStore) -> None:
     import quality_gates.snapshot as snapshot_module
 
     items = snapshot_module.build_items(corpus_store.engine, POLICY)
