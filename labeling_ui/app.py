@@ -85,6 +85,8 @@ pages["Review"].append(page("guidelines", "Guidelines", ":material/menu_book:"))
 for section, name, title, icon, capability in (
     ("Leads", "adjudication", "Adjudication", ":material/gavel:", "adjudicate"),
     ("Leads", "agreement", "Agreement", ":material/handshake:", "dashboards"),
+    ("Leads", "gate", "Quality gate", ":material/verified:", "dashboards"),
+    ("Leads", "corpus", "Corpus", ":material/bar_chart:", "dashboards"),
     ("Leads", "audit", "Audit log", ":material/history:", "audit"),
     ("Platform", "retraining", "Retraining", ":material/model_training:", "retraining"),
     ("Platform", "users", "Users", ":material/group:", "users"),

@@ -47,7 +47,9 @@ def corpus_snapshot(
         snapshot, created = get_snapshot(engine, config.snapshot_id), False
     else:
         policy = gate.thresholds().values.snapshot_policy(gate.labels_required)
-        snapshot, created = create_snapshot(engine, policy, created_by=f"dagster:{context.run.run_id}")
+        snapshot, created = create_snapshot(
+            engine, policy, created_by=f"dagster:{context.run.run_id}"
+        )
     context.log.info(
         f"snapshot {snapshot.id} ({'new' if created else 'existing'}): {snapshot.decided} decided"
     )

@@ -51,6 +51,9 @@ class ExpectationOutcome(BaseModel):
     expectation: str  # the GX expectation type
     observed: float | int | str | None
     threshold: str
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str = "findings"
     passed: bool
     details: list[Any] = []  # e.g. the finding ids that broke it (first 20)
 
@@ -196,9 +199,23 @@ class Check:
     frame: str
     description: str
     expectation: gxe.Expectation
-    threshold: str
     observe: Observe
+    minimum: float | None = None  # the bounds the observed value is held to (for charts)
+    maximum: float | None = 0  # most checks count offending rows: none allowed
+    percent: bool = False
     id_column: str | None = "finding_id"  # names the rows that broke it
+    unit: str = "findings"  # what the observed value counts or measures
+
+    @property
+    def threshold(self) -> str:
+        def shown(value: float) -> str:
+            return f"{value:.0%}" if self.percent else f"{value:g}"
+
+        if self.minimum is not None and self.maximum is not None:
+            return f"{shown(self.minimum)} to {shown(self.maximum)}"
+        if self.minimum is not None:
+            return f">= {shown(self.minimum)}"
+        return "0" if self.maximum == 0 else f"<= {shown(self.maximum)}"
 
 
 def _unexpected(result: dict[str, Any], frames: dict[str, pd.DataFrame]) -> int:
@@ -219,38 +236,44 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             "decided",
             "Findings with a true- or false-positive verdict",
             gxe.ExpectTableRowCountToBeBetween(min_value=t.min_labeled),
-            f">= {t.min_labeled}",
             _observed,
-            None,
+            minimum=t.min_labeled,
+            maximum=None,
+            id_column=None,
         ),
         Check(
             "eval_split_size",
             "decided",
             "Decided findings held out for evaluation",
             gxe.ExpectColumnSumToBeBetween(column="is_eval", min_value=t.min_eval),
-            f">= {t.min_eval}",
             lambda r, f: int(r.get("observed_value") or 0),
-            None,
+            minimum=t.min_eval,
+            maximum=None,
+            id_column=None,
         ),
         Check(
             "cwe_diversity",
             "cwe_classes",
             "Distinct CWE classes among decided findings",
             gxe.ExpectTableRowCountToBeBetween(min_value=t.min_cwe_classes),
-            f">= {t.min_cwe_classes}",
             _observed,
-            None,
+            minimum=t.min_cwe_classes,
+            maximum=None,
+            id_column=None,
+            unit="CWE classes",
         ),
         Check(
             "cwe_concentration",
             "cwe_classes",
             "Largest CWE class's share of decided findings",
             gxe.ExpectColumnValuesToBeBetween(column="share", max_value=t.max_cwe_share),
-            f"<= {t.max_cwe_share:.0%}",
             lambda r, f: (
                 round(float(f["cwe_classes"]["share"].max()), 4) if len(f["cwe_classes"]) else None
             ),
-            "cwe",
+            maximum=t.max_cwe_share,
+            percent=True,
+            id_column="cwe",
+            unit="share",
         ),
         Check(
             "true_positive_ratio",
@@ -261,25 +284,29 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
                 min_value=t.min_true_positive_ratio,
                 max_value=t.max_true_positive_ratio,
             ),
-            f"{t.min_true_positive_ratio:.0%} to {t.max_true_positive_ratio:.0%}",
             _observed,
-            None,
+            minimum=t.min_true_positive_ratio,
+            maximum=t.max_true_positive_ratio,
+            percent=True,
+            id_column=None,
+            unit="share",
         ),
         Check(
             "label_consistency",
             "agreement",
             f"Kappa between reviewers on shared findings (judged from {t.min_kappa_pairs} pairs)",
             gxe.ExpectColumnValuesToBeBetween(column="kappa", min_value=t.min_kappa),
-            f">= {t.min_kappa}",
             lambda r, f: _kappa_observed(f["agreement"]),
-            None,
+            minimum=t.min_kappa,
+            maximum=None,
+            id_column=None,
+            unit="kappa",
         ),
         Check(
             "no_unresolved_conflicts",
             "items",
             "Findings whose reviewers disagree and no lead has adjudicated",
             gxe.ExpectColumnValuesToNotBeInSet(column="status", value_set=[DISPUTED]),
-            "0",
             _unexpected,
         ),
         Check(
@@ -291,15 +318,17 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
                 mostly=t.min_remediation_coverage,
                 row_condition=Column("true_positive") == 1,
             ),
-            f">= {t.min_remediation_coverage:.0%}",
             lambda r, f: _coverage(f["decided"]),
+            minimum=t.min_remediation_coverage,
+            maximum=None,
+            percent=True,
+            unit="share",
         ),
         Check(
             "no_secrets",
             "decided",
             "Texts that would be trained on and still hold a secret",
             gxe.ExpectColumnValuesToBeBetween(column="secrets", max_value=0),
-            "0",
             _unexpected,
         ),
         Check(
@@ -307,7 +336,6 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             "decided",
             "Findings with an exact or near duplicate (or a cross-tool twin) across train/eval",
             gxe.ExpectColumnValuesToBeBetween(column="leaks", max_value=0),
-            "0",
             _unexpected,
         ),
         Check(
@@ -315,8 +343,8 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             "label_authors",
             "Labels whose author is not an active reviewer account",
             gxe.ExpectColumnValuesToBeInSet(column="reviewer", value_set=trusted),
-            "0",
             _unexpected,
+            unit="labels",
         ),
     ]
     for field in t.required_fields:
@@ -326,7 +354,6 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
                 "decided",
                 f"Decided findings without {field}",
                 gxe.ExpectColumnValuesToNotBeNull(column=field),
-                "0",
                 _unexpected,
             )
         )
@@ -434,6 +461,9 @@ def evaluate(
                 expectation=outcome.expectation_config.type,
                 observed=check.observe(outcome.result, frames),
                 threshold=check.threshold,
+                minimum=check.minimum,
+                maximum=check.maximum,
+                unit=check.unit,
                 passed=bool(outcome.success),
                 details=_details(outcome.result, check.id_column) if not outcome.success else [],
             )

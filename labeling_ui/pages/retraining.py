@@ -1,6 +1,6 @@
 """For the platform team: how much labelled data there is, how fresh the review queue's
-suggestions are, and a button to recompute them. (Corpus gates and retraining triggers
-arrive with the quality-gate stage.)"""
+suggestions are, and a button to recompute them. The gate and the retraining trigger have
+their own page (Quality gate)."""
 
 from __future__ import annotations
 
