@@ -134,7 +134,11 @@ def gate_status_chart(runs: pd.DataFrame) -> alt.Chart:
         .mark_circle(size=90)
         .encode(
             x=alt.X("evaluated:T", title="Evaluated (UTC)"),
-            y=alt.Y("failed expectations:Q", title="Failed expectations (count)"),
+            y=alt.Y(
+                "failed expectations:Q",
+                title="Failed expectations (count)",
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
             color=_verdict_color(),
             tooltip=["evaluated:T", "snapshot:Q", "verdict:N", "failing:N"],
         )

@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,16 +46,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    chromium_or_skip()
-    home = tmp_path / "home"
-    store = FindingsStore(f"sqlite:///{home / 'findings.db'}")
-    ingest_sample(store)
-    add_user(store.engine, "alice", "reviewer", "correct horse battery")
+@contextmanager
+def running_app(home: Path, **settings: str) -> Iterator[str]:
+    """The workbench served on a free 127.0.0.1 port over the data directory `home`
+    (extra FLYWHEEL_* settings as keyword arguments); yields its URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLYWHEEL_")}
     env["FLYWHEEL_HOME"] = str(home)
+    env.update({f"FLYWHEEL_{name.upper()}": value for name, value in settings.items()})
     process = subprocess.Popen(
         [
             sys.executable,
@@ -85,9 +85,29 @@ def server(tmp_path: Path):
     else:
         process.kill()
         pytest.fail(f"the app did not start: {process.stdout.read().decode()[-2000:]}")
-    yield url, store
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def log_in(page, url: str, user: str, password: str = "correct horse battery") -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill(user)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    chromium_or_skip()
+    home = tmp_path / "home"
+    store = FindingsStore(f"sqlite:///{home / 'findings.db'}")
+    ingest_sample(store)
+    add_user(store.engine, "alice", "reviewer", "correct horse battery")
+    with running_app(home) as url:
+        yield url, store
     store.close()
 
 
@@ -101,10 +121,7 @@ def test_log_in_open_the_first_finding_and_label_it_by_keyboard(server) -> None:
             executable_path=CHROMIUM, headless=True, args=["--headless", "--no-sandbox"]
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        page.get_by_role("textbox", name="User name").fill("alice")
-        page.get_by_role("textbox", name="Password").fill("correct horse battery")
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, url, "alice")
         expect(page.get_by_text("Review queue")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("To review")).to_be_visible()
         queue_png = SCREENSHOTS / "queue.png"
