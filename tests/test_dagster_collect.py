@@ -124,7 +124,10 @@ def test_definitions_load_and_run_ingest_job(
     assert result.success
     store = FindingsStore(f"sqlite:///{tmp_path / 'home' / 'findings.db'}")
     assert store.count() == 45
-    assert [s.name for s in definitions.sensors] == ["new_reports_sensor"]
+    assert [s.name for s in definitions.sensors] == ["new_reports_sensor", "retrain_on_growth"]
+    assert {job.name for job in definitions.jobs} == {"ingest_job", "retrain_job"}
+    checks = definitions.resolve_asset_graph().asset_check_keys
+    assert {key.name for key in checks} == {"quality_gate"}
 
 
 def test_build_definitions_uses_the_settings(tmp_path: Path) -> None:
