@@ -22,6 +22,8 @@ _PRIME = (1 << 31) - 1  # hash values and the permutation coefficients stay belo
 _PERMUTATIONS = 64
 _BANDS = 16  # 16 bands of 4 rows: a pair at Jaccard 0.8 is a candidate with p > 0.999
 _SEED = 20261121
+_MAX_GROUPS = 64  # groups per bucket a new member is compared with
+_SLACK = 0.15  # MinHash estimates (64 values) within this of the threshold are verified
 
 
 def normalize(text: str) -> str:
@@ -55,33 +57,82 @@ def _signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
     return signatures
 
 
-def duplicate_pairs(texts: Sequence[str], threshold: float) -> list[tuple[int, int]]:
-    """Index pairs (i < j) whose texts are identical after normalization or whose token
-    3-gram Jaccard similarity is at least `threshold`. Empty texts match nothing."""
+class Groups:
+    """Union-find over item indexes."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: int, b: int) -> None:
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def link_duplicates(texts: Sequence[str], threshold: float, groups: Groups) -> None:
+    """Join in `groups` the indexes whose texts are identical after normalization or whose
+    token 3-gram Jaccard similarity is at least `threshold`. Empty texts match nothing.
+
+    Only connectivity matters (which findings must share a split), so a bucket member is
+    compared with one representative of each group already seen in that bucket, not with
+    every member: templated code, where thousands of snippets collide, stays linear. The
+    price: a pair similar only through a member that is not its group's representative in
+    any shared bucket can be missed (the gate's leakage check uses the same routine).
+    """
     by_text: dict[str, list[int]] = defaultdict(list)
     for index, text in enumerate(texts):
         normalized = normalize(text)
         if normalized:
             by_text[normalized].append(index)
-    pairs: set[tuple[int, int]] = set()
     for members in by_text.values():
-        pairs.update((members[0], other) for other in members[1:])
+        for other in members[1:]:
+            groups.union(members[0], other)
     distinct = list(by_text)
+    first = [by_text[text][0] for text in distinct]  # the item standing for each text
     sets = [shingles(text) for text in distinct]
     signatures = _signatures(sets)
     rows = _PERMUTATIONS // _BANDS
-    candidates: set[tuple[int, int]] = set()
     for band in range(_BANDS):
         buckets: dict[bytes, list[int]] = defaultdict(list)
         block = signatures[:, band * rows : (band + 1) * rows]
         for index in range(len(distinct)):
             buckets[block[index].tobytes()].append(index)
         for bucket in buckets.values():
-            for i, first in enumerate(bucket):
-                candidates.update((first, second) for second in bucket[i + 1 :])
-    for first, second in candidates:
-        if jaccard(sets[first], sets[second]) >= threshold:
-            # every member of one text group pairs with the representative of the other
-            left, right = by_text[distinct[first]][0], by_text[distinct[second]][0]
-            pairs.add((min(left, right), max(left, right)))
-    return sorted(pairs)
+            if len(bucket) > 1:
+                _link_bucket(bucket, first, sets, signatures, threshold, groups)
+
+
+def _link_bucket(
+    bucket: list[int],
+    first: list[int],
+    sets: list[frozenset[int]],
+    signatures: np.ndarray,
+    threshold: float,
+    groups: Groups,
+) -> None:
+    """Each member is compared with one representative per group seen in this bucket (at most
+    `_MAX_GROUPS`): first by the MinHash estimate of their similarity (vectorized), then,
+    for the plausible ones only, by the exact Jaccard similarity."""
+    reps: list[int] = []  # a representative text per group, in the order met
+    for index in bucket:
+        root = groups.find(first[index])
+        if any(groups.find(first[rep]) == root for rep in reps):
+            continue  # already joined to a group present here
+        if reps:
+            estimate = (signatures[reps] == signatures[index]).mean(axis=1)
+            for position in np.flatnonzero(estimate >= threshold - _SLACK):
+                rep = reps[int(position)]
+                if jaccard(sets[index], sets[rep]) >= threshold:
+                    groups.union(first[index], first[rep])
+                    break
+            else:
+                if len(reps) < _MAX_GROUPS:
+                    reps.append(index)
+        else:
+            reps.append(index)

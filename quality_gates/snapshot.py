@@ -34,7 +34,7 @@ from ingest.store.tables import (
     SnapshotItem,
     utcnow,
 )
-from quality_gates.near_duplicates import duplicate_pairs
+from quality_gates.near_duplicates import Groups, link_duplicates
 
 DECIDED, PENDING, NEEDS_INFO = "decided", "pending", "needs_info"
 TRAIN, EVAL = "train", "eval"
@@ -188,36 +188,18 @@ def _read_corpus(conn: Connection, labels_required: int) -> list[tuple[str, str 
 # The split ---------------------------------------------------------------------------------
 
 
-class _Components:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, item: int) -> int:
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def union(self, a: int, b: int) -> None:
-        a, b = self.find(a), self.find(b)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-
 def components(records: list[dict[str, Any]], policy: dict[str, Any]) -> list[int]:
     """The component (an index into `records`) each record belongs to: records linked by a
     cross-tool group, near-duplicate code, or (split_by repository) a repository."""
-    groups = _Components(len(records))
+    groups = Groups(len(records))
     first_with: dict[tuple[str, str], int] = {}
     keys = ["cross_tool_key"] + (["repository"] if policy["split_by"] == "repository" else [])
     for index, record in enumerate(records):
         for key in keys:
             seen = first_with.setdefault((key, record.get(key) or ""), index)
             groups.union(seen, index)
-    for a, b in duplicate_pairs(
-        [record.get("code") or "" for record in records], policy["near_duplicate_jaccard"]
-    ):
-        groups.union(a, b)
+    codes = [record.get("code") or "" for record in records]
+    link_duplicates(codes, policy["near_duplicate_jaccard"], groups)
     return [groups.find(index) for index in range(len(records))]
 
 
