@@ -10,9 +10,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ingest.store.labels import DECISIVE
 from ingest.store.tables import FindingRecord, LabelRecord, ReviewState, utcnow
 from quality_gates.gate import GateReport
+from quality_gates.snapshot import decided_clause
 
 PASS, FAIL = "#2e7d32", "#c62828"
 
@@ -65,24 +65,13 @@ def expectation_frame(reports: list[GateReport], name: str) -> pd.DataFrame:
     return frame
 
 
-def _decided(labels_required: int):
-    return sa.or_(
-        ReviewState.final_verdict.in_(DECISIVE),
-        sa.and_(
-            ReviewState.final_verdict.is_(None),
-            ReviewState.consensus.in_(DECISIVE),
-            ReviewState.decisive >= labels_required,
-        ),
-    )
-
-
 def cwe_frame(engine: Engine, labels_required: int) -> pd.DataFrame:
     """Decided findings and their true-positive ratio per CWE class, right now."""
     verdict = sa.func.coalesce(ReviewState.final_verdict, ReviewState.consensus)
     statement = (
         sa.select(FindingRecord.cwe_ids, verdict)
         .join(ReviewState, ReviewState.finding_id == FindingRecord.id)
-        .where(_decided(labels_required))
+        .where(decided_clause(labels_required))
     )
     counts: dict[str, list[int]] = {}
     with engine.connect() as conn:

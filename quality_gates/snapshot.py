@@ -350,16 +350,24 @@ def load_items(engine: Engine, snapshot_id: int) -> list[Item]:
         ]
 
 
+def decided_clause(labels_required: int) -> Any:
+    """SQL for "this review state is decided" (the same rule as `_status`)."""
+    return sa.or_(
+        ReviewState.final_verdict.in_(DECISIVE),
+        sa.and_(
+            ReviewState.final_verdict.is_(None),
+            ReviewState.consensus.in_(DECISIVE),
+            ReviewState.decisive >= labels_required,
+        ),
+    )
+
+
 def decided_now(engine: Engine, labels_required: int) -> int:
     """Findings with a training-ready verdict in the store right now (one count query: the
     retraining sensor asks this every tick)."""
-    adjudicated = ReviewState.final_verdict.in_(DECISIVE)
-    agreed = sa.and_(
-        ReviewState.final_verdict.is_(None),
-        ReviewState.consensus.in_(DECISIVE),
-        ReviewState.decisive >= labels_required,
-    )
     with engine.connect() as conn:
         return conn.execute(
-            sa.select(sa.func.count()).select_from(ReviewState).where(sa.or_(adjudicated, agreed))
+            sa.select(sa.func.count())
+            .select_from(ReviewState)
+            .where(decided_clause(labels_required))
         ).scalar_one()
