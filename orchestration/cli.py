@@ -16,7 +16,13 @@ from ingest.finding import Severity, Status
 from ingest.parsers import FORMATS
 from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
 from ingest.store import FindingFilter, FindingsStore
-from orchestration import ensemble_commands, gate_commands, memory_commands, review_commands
+from orchestration import (
+    ensemble_commands,
+    gate_commands,
+    memory_commands,
+    review_commands,
+    train_commands,
+)
 from orchestration.console import err, me, out, settings_or_exit, short, shown, store_or_exit
 from orchestration.settings import EXAMPLES
 
@@ -32,6 +38,7 @@ ensemble_commands.register(app)
 memory_commands.register(app)
 review_commands.register(app)
 gate_commands.register(app)
+train_commands.register(app)
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"

@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     retrain_interval_s: int = Field(
         default=300, ge=10, description="seconds between evaluations of the retraining trigger"
     )
+    train_config: Path | None = Field(
+        default=None, description="training config YAML; default training/configs/tiny.yaml"
+    )
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="MLflow tracking server (also read from MLFLOW_TRACKING_URI); "
+        "default: SQLite store in home",
+    )
+    model_name: str = Field(
+        default="flywheel-coder", min_length=1, description="registered model name in MLflow"
+    )
 
     @field_validator("db_url")
     @classmethod
@@ -100,6 +111,24 @@ class Settings(BaseSettings):
         return self.home / "gate_reports"
 
     @property
+    def tracking_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.home / "mlartifacts"
+
+    @property
+    def training_dir(self) -> Path:
+        return self.home / "training"
+
+    @property
+    def tiny_model_dir(self) -> Path:
+        return self.home / "models" / "tiny"
+
+    @property
     def onnx_cache(self) -> Path:
         return self.home / "models"
 
@@ -128,4 +157,6 @@ def load_settings(**overrides: Any) -> Settings:
     config_file = os.environ.get("FLYWHEEL_CONFIG")
     if config_file and not Path(config_file).is_file():
         raise FileNotFoundError(f"FLYWHEEL_CONFIG={config_file}: no such file")
+    if os.environ.get("MLFLOW_TRACKING_URI") and "FLYWHEEL_MLFLOW_TRACKING_URI" not in os.environ:
+        overrides.setdefault("mlflow_tracking_uri", os.environ["MLFLOW_TRACKING_URI"])
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
