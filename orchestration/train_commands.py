@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.console import fail, out, settings_or_exit, store_or_exit
+from orchestration.console import err, fail, out, settings_or_exit, store_or_exit
 from orchestration.settings import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -125,7 +125,8 @@ def train(
     store = store_or_exit(settings)
     try:
         snapshot_id = snapshot if snapshot is not None else latest_passing_snapshot(store.engine)
-        run = train_and_register(settings, store.engine, snapshot_id, loaded)
+        with err.status(f"training on snapshot {snapshot_id} ({', '.join(loaded.stages)}) ..."):
+            run = train_and_register(settings, store.engine, snapshot_id, loaded)
     except (TrainingRefused, TrainingError, ModelLoadError) as error:
         raise fail(str(error)) from None
     if as_json:
@@ -236,7 +237,8 @@ def serve(
         raise fail(str(error)) from None
     server = make_server(ChatModel(loaded, tokenizer, uri), host, port)
     bound = server.server_address[1]
-    out.print(f"serving {escape(uri)} at http://{host}:{bound}/v1 (Ctrl-C to stop)", flush=True)
+    out.print(f"serving {escape(uri)} at http://{host}:{bound}/v1 (Ctrl-C to stop)")
+    out.file.flush()  # a supervisor (or a test) reads the address from the first line
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -150,7 +150,9 @@ class ModelRegistry:
 
     def versions(self) -> list[dict[str, Any]]:
         rows = []
-        for mv in self.client.search_model_versions(f"name='{self.model_name}'"):
+        for found in self.client.search_model_versions(f"name='{self.model_name}'"):
+            # search results omit aliases; the version itself carries them
+            mv = self.client.get_model_version(self.model_name, found.version)
             aliases = list(getattr(mv, "aliases", []) or [])
             rows.append(
                 {"version": str(mv.version), "aliases": aliases, "run_id": mv.run_id, **mv.tags}
@@ -183,6 +185,10 @@ class ModelRegistry:
     def resolve(self, uri: str, cache: Path) -> Path:
         """A local, verified copy of the model at `uri` (a local folder is verified in place
         when it has a manifest)."""
+        if "://" in uri and not uri.startswith("runs:/"):
+            raise RegistryError(
+                f"{uri}: expected models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ or a folder"
+            )
         if not uri.startswith(("models:/", "runs:/")):
             folder = Path(uri)
             if (folder / "checksums.json").is_file():

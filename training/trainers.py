@@ -198,6 +198,7 @@ def run_stages(
     """Train every configured stage on the bundle; write the trained-model folder to
     `output` (see `training.model_io`). Returns what each stage measured."""
     from transformers import set_seed
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     device = torch_device(config.device)
     set_seed(config.seed)
@@ -220,6 +221,9 @@ def run_stages(
         else:
             timed = TimedReward(EnsembleReward(config.grpo.reward))
             trainer = _grpo(config, model, tokenizer, rows, device, work, timed)
+        # Transformers prints every log line to stdout; the figures go to MLflow instead.
+        trainer.remove_callback(PrinterCallback)
+        trainer.remove_callback(ProgressCallback)
         started = time.perf_counter()
         outcome = trainer.train()
         runtime = time.perf_counter() - started

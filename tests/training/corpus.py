@@ -85,11 +85,16 @@ def families_corpus(store: FindingsStore, work: Path, count: int = 60) -> tuple[
     secure = {f"app/{t.family}_{i}.py": t.secure for i, t in enumerate(drawn)}
     for position, record in enumerate(sorted(store.findings(), key=lambda r: r.id)):
         if record.path in secure:
-            add_label(store.engine, record.id, "alice", "true_positive", fixed_code=secure[record.path])
+            add_label(
+                store.engine, record.id, "alice", "true_positive", fixed_code=secure[record.path]
+            )
             verdict = "true_positive"
         else:
             add_label(
-                store.engine, record.id, "alice", "false_positive",
+                store.engine,
+                record.id,
+                "alice",
+                "false_positive",
                 note="no untrusted input reaches it; the safe API is used",
             )
             verdict = "false_positive"
