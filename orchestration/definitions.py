@@ -11,6 +11,7 @@ import dagster as dg
 from orchestration.collect import build_findings_asset, build_report_sensor
 from orchestration.gate import GateResource, build_retrain_sensor, corpus_snapshot, quality_gate
 from orchestration.memory import VectorIndexResource, finding_embeddings
+from orchestration.model import TrainingResource, registered_model
 from orchestration.resources import FindingsStoreResource
 from orchestration.settings import Settings, load_settings
 
@@ -25,7 +26,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         description="Snapshot the labeled corpus, gate it, and train on it when it passes.",
     )
     return dg.Definitions(
-        assets=[findings, finding_embeddings, corpus_snapshot],
+        assets=[findings, finding_embeddings, corpus_snapshot, registered_model],
         asset_checks=[quality_gate],
         jobs=[ingest_job, retrain_job],
         sensors=[
@@ -37,6 +38,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 thresholds_path=str(settings.gate_thresholds) if settings.gate_thresholds else None,
                 reports_dir=str(settings.gate_reports_dir),
                 labels_required=settings.labels_required,
+            ),
+            "training": TrainingResource(
+                home=str(settings.home),
+                config_path=str(settings.train_config) if settings.train_config else None,
+                tracking_uri=settings.mlflow_tracking_uri,
+                model_name=settings.model_name,
             ),
             "store": FindingsStoreResource(
                 database_url=settings.database_url, max_report_mb=settings.max_report_mb
