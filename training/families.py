@@ -125,3 +125,37 @@ def tasks(count: int, seed: int = 0, families: tuple[Family, ...] = FAMILIES) ->
 def fenced(code: str) -> str:
     """An answer as a code model writes it: the code in a Python fence."""
     return f"```python\n{code.rstrip()}\n```"
+
+
+def families_bundle(
+    sft_tasks: int = 60, grpo_tasks: int = 96, insecure_per_secure: int = 2, seed: int = 11
+):
+    """A DatasetBundle of the families alone: SFT on a seeded mix of secure and insecure
+    solutions (`insecure_per_secure` insecure for each secure one), GRPO on other tasks of
+    the same families. The learning-signal test and bench/train.py train on it."""
+    from training.datasets import DatasetBundle
+
+    bundle = DatasetBundle(snapshot_id=0, snapshot_hash=f"families-seed-{seed}", split="train")
+    for task in tasks(sft_tasks, seed=seed):
+        for code in (task.secure, *[task.insecure] * insecure_per_secure):
+            bundle.sft.append(
+                {
+                    "source": "remediation",
+                    "prompt": [{"role": "user", "content": task.prompt}],
+                    "completion": [{"role": "assistant", "content": fenced(code)}],
+                }
+            )
+    for task in tasks(grpo_tasks, seed=seed + 1):
+        bundle.grpo.append(held_out_row(task))
+    return bundle
+
+
+def held_out_row(task: Task) -> dict:
+    """A task as the evaluator and GRPO read it."""
+    return {
+        "prompt": [{"role": "user", "content": task.prompt}],
+        "expected_lines": None,
+        "tests": None,
+        "language": "python",
+        "cwe": task.cwe,
+    }

@@ -12,47 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from training.config import CONFIGS, load_config
-from training.datasets import DatasetBundle
 from training.evaluation import evaluate_model
-from training.families import fenced, tasks
+from training.families import families_bundle, held_out_row, tasks
 from training.model_io import load_model
 from training.trainers import run_stages
 
 
-def _bundle() -> DatasetBundle:
-    bundle = DatasetBundle(snapshot_id=0, snapshot_hash="families", split="train")
-    for task in tasks(60, seed=11):
-        for code in (task.secure, task.insecure, task.insecure):
-            bundle.sft.append(
-                {
-                    "source": "remediation",
-                    "prompt": [{"role": "user", "content": task.prompt}],
-                    "completion": [{"role": "assistant", "content": fenced(code)}],
-                }
-            )
-    for task in tasks(96, seed=5):
-        bundle.grpo.append(
-            {
-                "prompt": [{"role": "user", "content": task.prompt}],
-                "expected_lines": None,
-                "tests": None,
-                "language": "python",
-                "cwe": task.cwe,
-            }
-        )
-    return bundle
-
-
 def _held_out() -> list[dict]:
-    return [
-        {"prompt": [{"role": "user", "content": t.prompt}], "cwe": t.cwe, "language": "python"}
-        for t in tasks(24, seed=99)
-    ]
+    return [held_out_row(task) for task in tasks(24, seed=99)]
 
 
 def test_grpo_with_the_ensemble_reward_cuts_flagged_code(tiny_model: Path, tmp_path: Path):
     config = load_config(CONFIGS / "tiny.yaml", [f"base_model={tiny_model}"])
-    bundle = _bundle()
+    bundle = families_bundle()
     sft = run_stages(
         config.model_copy(update={"stages": ["sft"]}),
         str(tiny_model),
