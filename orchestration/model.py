@@ -56,6 +56,8 @@ def registered_model(
         config,
         actor=f"dagster:{context.run.run_id}",
     )
+    if run is None:
+        raise dg.Failure("training ran in a non-main rank; launch multi-GPU runs from the CLI")
     context.log.info(f"{run.model_name} v{run.version}: {run.reason}")
     candidate = run.evaluations["candidate"]
     return dg.MaterializeResult(

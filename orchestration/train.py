@@ -180,12 +180,12 @@ def train_and_register(
     snapshot_id: int,
     config: TrainConfig,
     actor: str = "cli",
-) -> TrainRun:
+) -> TrainRun | None:
     from quality_gates.snapshot import load_items
     from quality_gates.trigger import record_lineage
     from registry.promotion import decide
     from training.datasets import build_datasets, dataset_rows
-    from training.trainers import run_stages
+    from training.trainers import is_main_process, run_stages
 
     snapshot, gate = gated_snapshot(engine, snapshot_id)
     base = resolve_base(config, settings)
@@ -212,6 +212,8 @@ def train_and_register(
     }
     model_dir = work / "model"
     results = run_stages(config, base, train, model_dir, work / "checkpoints", lineage)
+    if not is_main_process():
+        return None  # multi-GPU: rank 0 alone evaluates and registers
 
     registry = registry_for(settings)
     evaluations, champion_version = _evaluate_all(

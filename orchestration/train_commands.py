@@ -129,6 +129,8 @@ def train(
             run = train_and_register(settings, store.engine, snapshot_id, loaded)
     except (TrainingRefused, TrainingError, ModelLoadError) as error:
         raise fail(str(error)) from None
+    if run is None:
+        return  # another rank of a multi-GPU launch: rank 0 reports
     if as_json:
         out.print_json(json.dumps(run.as_dict()))
         return

@@ -10,6 +10,7 @@ accelerate or torchrun (see docs/training.md); TRL and accelerate shard the batc
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,6 +188,11 @@ def _grpo(config, model, tokenizer, rows, device, work, reward):
     )
 
 
+def is_main_process() -> bool:
+    """False in the other ranks of a torchrun/accelerate launch."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 def run_stages(
     config: TrainConfig,
     base_model: str,
@@ -247,10 +253,13 @@ def run_stages(
             )
         )
         adapter = f"adapters/{stage}"
-        trainer.model.save_pretrained(str(output / adapter))
+        if trainer.accelerator.is_main_process:  # under torchrun/accelerate: one writer
+            trainer.model.save_pretrained(str(output / adapter))
         adapters.append(adapter)
         model = trainer.model.merge_and_unload()
         del trainer
+    if not is_main_process():
+        return results
     tokenizer.save_pretrained(str(output / "tokenizer"))
     merged = None
     if config.merge_weights:
