@@ -68,6 +68,14 @@ def corpus_snapshot(
     )
 
 
+def latest_snapshot_id(instance: dg.DagsterInstance) -> int:
+    """The snapshot the latest `corpus_snapshot` materialization froze (or named)."""
+    event = instance.get_latest_materialization_event(dg.AssetKey("corpus_snapshot"))
+    if event is None or event.asset_materialization is None:
+        raise dg.Failure("corpus_snapshot has never been materialized")
+    return int(event.asset_materialization.metadata["snapshot_id"].value)
+
+
 def _check_metadata(report: GateReport) -> dict[str, Any]:
     rows = "\n".join(
         f"| {o.name} | {o.observed} | {o.threshold} | {'pass' if o.passed else '**FAIL**'} |"
@@ -100,10 +108,7 @@ def _check_metadata(report: GateReport) -> dict[str, Any]:
 def quality_gate(
     context: dg.AssetCheckExecutionContext, store: FindingsStoreResource, gate: GateResource
 ) -> dg.AssetCheckResult:
-    event = context.instance.get_latest_materialization_event(dg.AssetKey("corpus_snapshot"))
-    if event is None or event.asset_materialization is None:
-        raise dg.Failure("corpus_snapshot has never been materialized")
-    snapshot_id = int(event.asset_materialization.metadata["snapshot_id"].value)
+    snapshot_id = latest_snapshot_id(context.instance)
     report = run_gate(store.store.engine, snapshot_id, gate.thresholds(), Path(gate.reports_dir))
     context.log.info(report.summary())
     return dg.AssetCheckResult(

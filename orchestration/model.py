@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.gate import latest_snapshot_id
 from orchestration.resources import FindingsStoreResource
 from orchestration.settings import Settings
 from orchestration.train import train_and_register
@@ -42,10 +43,7 @@ class TrainingResource(dg.ConfigurableResource):
 def registered_model(
     context: dg.AssetExecutionContext, store: FindingsStoreResource, training: TrainingResource
 ) -> dg.MaterializeResult:
-    event = context.instance.get_latest_materialization_event(dg.AssetKey("corpus_snapshot"))
-    if event is None or event.asset_materialization is None:
-        raise dg.Failure("corpus_snapshot has never been materialized")
-    snapshot_id = int(event.asset_materialization.metadata["snapshot_id"].value)
+    snapshot_id = latest_snapshot_id(context.instance)
     config = load_config(
         Path(training.config_path) if training.config_path else None, training.overrides
     )
