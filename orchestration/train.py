@@ -8,7 +8,7 @@ writes nothing to the registry until training and evaluation have finished.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,6 @@ class TrainRun:
     stages: dict[str, float]
     datasets: dict[str, Any]
     model_dir: Path
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -110,23 +109,30 @@ def latest_passing_snapshot(engine) -> int:
     return max(ids)
 
 
+def _eval_prompts(bundle) -> list[dict[str, Any]]:
+    """GRPO-style prompts of an eval-split bundle, or TrainingRefused when it has none."""
+    from training.datasets import dataset_rows
+
+    prompts = dataset_rows(bundle, "grpo")
+    if not prompts:
+        raise TrainingRefused(
+            f"snapshot {bundle.snapshot_id}: its eval split has no confirmed findings to "
+            "evaluate on"
+        )
+    return prompts
+
+
 def held_out_prompts(engine, snapshot_id: int) -> list[dict[str, Any]]:
     """GRPO-style prompts from the eval split of a snapshot."""
     from quality_gates.snapshot import SnapshotError, get_snapshot, load_items
-    from training.datasets import build_datasets, dataset_rows
+    from training.datasets import build_datasets
 
     try:
         snapshot = get_snapshot(engine, snapshot_id)
     except SnapshotError as error:
         raise TrainingRefused(str(error)) from None
     items = load_items(engine, snapshot_id)
-    bundle = build_datasets(items, snapshot.id, snapshot.content_hash, "eval")
-    prompts = dataset_rows(bundle, "grpo")
-    if not prompts:
-        raise TrainingRefused(
-            f"snapshot {snapshot_id}: its eval split has no confirmed findings to evaluate on"
-        )
-    return prompts
+    return _eval_prompts(build_datasets(items, snapshot.id, snapshot.content_hash, "eval"))
 
 
 def _evaluate_all(settings, registry, prompts, candidate: str, base: str, config, work: Path):
@@ -184,7 +190,7 @@ def train_and_register(
     from quality_gates.snapshot import load_items
     from quality_gates.trigger import record_lineage
     from registry.promotion import decide
-    from training.datasets import build_datasets, dataset_rows
+    from training.datasets import build_datasets
     from training.trainers import is_main_process, run_stages
 
     snapshot, gate = gated_snapshot(engine, snapshot_id)
@@ -192,11 +198,7 @@ def train_and_register(
     items = load_items(engine, snapshot_id)
     train = build_datasets(items, snapshot.id, snapshot.content_hash, "train")
     held_out = build_datasets(items, snapshot.id, snapshot.content_hash, "eval")
-    prompts = dataset_rows(held_out, "grpo")
-    if not prompts:
-        raise TrainingRefused(
-            f"snapshot {snapshot_id}: its eval split has no confirmed findings to evaluate on"
-        )
+    prompts = _eval_prompts(held_out)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     work = settings.training_dir / f"snapshot-{snapshot_id}-{stamp}"
     manifests = {

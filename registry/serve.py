@@ -37,13 +37,18 @@ class ChatModel:
         )
         encoded = self.tokenizer(rendered, return_tensors="pt", add_special_tokens=False)
         encoded = encoded.to(next(self.model.parameters()).device)
-        sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {}
+        # temperature 0 means greedy, as in the OpenAI API
+        sampling = (
+            {"do_sample": True, "temperature": temperature}
+            if temperature > 0
+            else {"do_sample": False}
+        )
         with self._lock, torch.no_grad():
             output = self.model.generate(
                 **encoded,
                 max_new_tokens=max_tokens,
                 pad_token_id=self.tokenizer.pad_token_id,
-                **({"do_sample": False} if not sampling else sampling),
+                **sampling,
             )
         prompt_tokens = encoded["input_ids"].shape[1]
         new = output[0][prompt_tokens:]

@@ -63,9 +63,6 @@ class ModelRegistry:
             location = self._artifact_root.resolve().as_uri()
         return self.client.create_experiment(EXPERIMENT, artifact_location=location)
 
-    def experiment_url(self) -> str:
-        return f"{self.tracking_uri} experiment {EXPERIMENT!r}"
-
     # Runs -----------------------------------------------------------------------------------
 
     def log_run(
@@ -107,9 +104,6 @@ class ModelRegistry:
         self.client.set_terminated(run_id, "FINISHED")
         return run_id, digest
 
-    def log_document(self, run_id: str, name: str, document: Any) -> None:
-        self.client.log_dict(run_id, document, name)
-
     # Versions and aliases -------------------------------------------------------------------
 
     def register(self, run_id: str, tags: dict[str, str]) -> str:
@@ -144,7 +138,7 @@ class ModelRegistry:
         """Tags on the version, promotion.json on its run, and the alias when it won."""
         for key, value in decision.tags().items():
             self.client.set_model_version_tag(self.model_name, version, key, value)
-        self.log_document(run_id, "promotion.json", decision.model_dump(mode="json"))
+        self.client.log_dict(run_id, decision.model_dump(mode="json"), "promotion.json")
         if decision.promote:
             self.client.set_registered_model_alias(self.model_name, CHAMPION, version)
 

@@ -168,7 +168,7 @@ def _grpo(config, model, tokenizer, rows, device, work, reward):
 
     settings = config.grpo
     args = GRPOConfig(
-        **_common_args(config, device, work / "grpo"),
+        **{**_common_args(config, device, work / "grpo"), "lr_scheduler_type": "constant"},
         max_steps=settings.max_steps,
         learning_rate=settings.learning_rate,
         per_device_train_batch_size=settings.batch_size,
@@ -177,7 +177,6 @@ def _grpo(config, model, tokenizer, rows, device, work, reward):
         temperature=settings.temperature,
         beta=settings.beta,
     )
-    args.lr_scheduler_type = "constant"
     return GRPOTrainer(
         model=model,
         args=args,
