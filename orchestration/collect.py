@@ -1,4 +1,5 @@
-"""Collect: report folders -> the `findings` asset, and the sensor that watches the folders."""
+"""Collect: report folders and scans of code trees -> the `findings` asset; the sensor that
+watches the folders and the nightly schedule that scans the configured repositories."""
 
 # No `from __future__ import annotations` here: Dagster reads the asset's parameter types
 # (config and resources) at definition time and does not resolve string annotations.
@@ -9,18 +10,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.pipeline import IngestOptions, ingest_paths
-from orchestration.resources import FindingsStoreResource
+from ingest.errors import IngestError
+from ingest.pipeline import IngestOptions, IngestSummary, ReportResult, ingest_parsed, ingest_paths
+from orchestration.resources import FindingsStoreResource, ScannerResource
 
 REPORT_SUFFIXES = (".json", ".sarif")
 
 
 class ReportFiles(dg.Config):
-    """Which reports to ingest: explicit files (what the sensor passes), else every report
-    under the folders (default: the configured report folders)."""
+    """What to ingest: explicit report files (what the sensor passes) or every report under
+    `folders`, and code trees to `scan` with the ensemble (what the nightly schedule passes).
+    With none of them: every report under the configured report folders."""
 
     files: list[str] = []
     folders: list[str] = []
+    scan: list[str] = []
     repo: str | None = None  # checkout for code context
     repository: str | None = None
     service: str = ""
@@ -47,15 +51,21 @@ def build_findings_asset(default_folders: list[str]) -> dg.AssetsDefinition:
         description="Normalized findings in the store, ingested from scanner reports.",
     )
     def findings(
-        context: dg.AssetExecutionContext, config: ReportFiles, store: FindingsStoreResource
+        context: dg.AssetExecutionContext,
+        config: ReportFiles,
+        store: FindingsStoreResource,
+        scanners: ScannerResource,
     ) -> dg.MaterializeResult:
-        paths = [Path(f) for f in config.files] or discover_reports(
-            config.folders or default_folders
-        )
-        if not paths:
+        if config.files:
+            paths = [Path(f) for f in config.files]
+        elif config.folders or not config.scan:
+            paths = discover_reports(config.folders or default_folders)
+        else:
+            paths = []
+        if not paths and not config.scan:
             raise dg.Failure(
                 "no reports to ingest: configure report folders (FLYWHEEL_REPORT_DIRS) or pass "
-                "`files` / `folders` in the run config"
+                "`files`, `folders` or `scan` in the run config"
             )
         options = IngestOptions(
             repo=Path(config.repo) if config.repo else None,
@@ -64,13 +74,16 @@ def build_findings_asset(default_folders: list[str]) -> dg.AssetsDefinition:
             commit=config.commit,
             max_report_bytes=store.max_report_bytes,
         )
-        summary = ingest_paths(paths, store.store, options)
+        summary = ingest_paths(paths, store.store, options) if paths else IngestSummary()
+        for tree in config.scan:
+            summary.reports.append(scan_tree(Path(tree), store, scanners, config))
         for report in summary.reports:
             for warning in report.warnings:
                 context.log.warning(f"{report.path}: {warning}")
         totals = summary.totals()
         metadata = {
             "reports": len(summary.reports),
+            "scanned_trees": len(config.scan),
             "failed_reports": len(summary.failed),
             **{outcome: totals[outcome] for outcome in ("new", "unchanged", "fixed", "reopened")},
             "stored_findings": store.store.count(),
@@ -84,6 +97,26 @@ def build_findings_asset(default_folders: list[str]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata)
 
     return findings
+
+
+def scan_tree(
+    tree: Path, store: FindingsStoreResource, scanners: ScannerResource, config: ReportFiles
+) -> ReportResult:
+    """Scan a code tree with the ensemble and ingest it as one report (`scan:<tree>`); a tree
+    that is missing or cannot be scanned is a failed report, like a bad report file."""
+    source = f"scan:{tree.resolve()}"
+    if not tree.is_dir():
+        return ReportResult(path=source, status="failed", error=f"{tree}: not a directory")
+    options = IngestOptions(
+        repo=tree,
+        repository=config.repository,
+        service=config.service or tree.name,
+        commit=config.commit,
+    )
+    try:
+        return ingest_parsed(scanners.ensemble().scan(tree), source, store.store, options)
+    except IngestError as error:
+        return ReportResult(path=source, status="failed", error=f"{tree}: {error}")
 
 
 def _signature(path: Path) -> str:
@@ -127,3 +160,30 @@ def build_report_sensor(folders: list[str], job_name: str) -> dg.SensorDefinitio
         )
 
     return new_reports_sensor
+
+
+def build_nightly_scan(
+    repos: list[str], cron: str, timezone: str, job_name: str
+) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="nightly_scan",
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        job_name=job_name,
+        default_status=dg.DefaultScheduleStatus.RUNNING
+        if repos
+        else dg.DefaultScheduleStatus.STOPPED,
+        description="Scans the configured repositories (FLYWHEEL_SCAN_REPOS) with the ensemble "
+        "and ingests the findings; what disappeared since the last scan is marked fixed.",
+    )
+    def nightly_scan(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        if not repos:
+            return dg.SkipReason("no repositories to scan: set FLYWHEEL_SCAN_REPOS")
+        when = context.scheduled_execution_time
+        return dg.RunRequest(
+            run_key=f"nightly-scan-{when.isoformat() if when else 'now'}",
+            run_config={"ops": {"findings": {"config": {"scan": repos}}}},
+            tags={"flywheel/scan": str(len(repos))},
+        )
+
+    return nightly_scan

@@ -26,7 +26,8 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except ValidationError as exc:
         for error in exc.errors():
-            name = "FLYWHEEL_" + "_".join(str(part) for part in error["loc"]).upper()
+            # A check across several settings (the production profile) has no single field.
+            name = "FLYWHEEL_" + ("_".join(str(p) for p in error["loc"]) or "profile").upper()
             err.print(f"[red]configuration error:[/red] {name}: {escape(error['msg'])}")
         raise typer.Exit(2) from None
     except FileNotFoundError as exc:

@@ -32,7 +32,7 @@ class SnapshotConfig(dg.Config):
     name="corpus_snapshot",
     group_name="gate",
     kinds={"sql"},
-    deps=["findings"],
+    deps=["findings", "labels"],
     description="An immutable, hashed snapshot of the labeled corpus with its train/eval split "
     "(unchanged corpus: the existing snapshot).",
 )

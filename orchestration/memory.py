@@ -15,6 +15,7 @@ class VectorIndexResource(dg.ConfigurableResource):
     backend: str = "onnx"
     max_tokens: int = 128
     onnx_cache: str | None = None
+    queue_path: str = "review_queue.json"  # where the `review_queue` asset writes the queue
 
     def open(self):
         from pathlib import Path

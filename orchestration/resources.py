@@ -32,3 +32,18 @@ class FindingsStoreResource(dg.ConfigurableResource):
     @property
     def max_report_bytes(self) -> int:
         return self.max_report_mb * 1024 * 1024
+
+
+class ScannerResource(dg.ConfigurableResource):
+    """The scanner ensemble (our Semgrep rules, Bandit, the offline dependency check)."""
+
+    advisory_db: str | None = None  # folder of OSV advisories; none: dependencies unchecked
+
+    def ensemble(self):
+        from pathlib import Path
+
+        from ingest.scanners.dependencies import AdvisoryDB
+        from ingest.scanners.ensemble import Ensemble
+
+        advisories = AdvisoryDB.load(Path(self.advisory_db)) if self.advisory_db else None
+        return Ensemble(advisories=advisories)

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +28,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FLYWHEEL_", extra="forbid")
 
+    profile: Literal["embedded", "production"] = Field(
+        default="embedded",
+        description="embedded: SQLite, local Qdrant and MLflow under home; production: the "
+        "PostgreSQL, Qdrant and MLflow servers named below (each required)",
+    )
+    executor: Literal["multiprocess", "k8s"] = Field(
+        default="multiprocess",
+        description="how Dagster runs steps: processes on this host, or one Kubernetes job "
+        "per step (the training steps on GPU nodes; infra/helm)",
+    )
     home: Path = Field(
         default=Path(".flywheel"), description="data directory (SQLite, Qdrant, MLflow)"
     )
@@ -36,6 +46,12 @@ class Settings(BaseSettings):
     report_dirs: list[Path] = Field(
         default_factory=list, description="folders the Dagster sensor watches"
     )
+    scan_repos: list[Path] = Field(
+        default_factory=list,
+        description="code trees the nightly schedule scans with the ensemble and ingests",
+    )
+    scan_cron: str = Field(default="0 2 * * *", description="when the nightly scan runs")
+    scan_timezone: str = Field(default="UTC", description="time zone of scan_cron")
     advisory_db: Path | None = Field(
         default=None,
         description="folder of OSV advisories (JSON) the dependency check reads; none: no check",
@@ -89,6 +105,22 @@ class Settings(BaseSettings):
             )
         return value
 
+    @model_validator(mode="after")
+    def _production_has_servers(self) -> Settings:
+        """Production never falls back to a file under home: a missing server is an error."""
+        if self.profile != "production":
+            return self
+        missing = []
+        if not (self.db_url or "").startswith("postgresql"):
+            missing.append("FLYWHEEL_DB_URL (postgresql+psycopg://user@host/db)")
+        if not self.qdrant_url:
+            missing.append("FLYWHEEL_QDRANT_URL (http://qdrant:6333)")
+        if not (self.mlflow_tracking_uri or "").startswith(("http://", "https://")):
+            missing.append("MLFLOW_TRACKING_URI (http://mlflow:5000)")
+        if missing:
+            raise ValueError("FLYWHEEL_PROFILE=production needs " + ", ".join(missing))
+        return self
+
     @field_validator("advisory_db")
     @classmethod
     def _advisory_folder(cls, value: Path | None) -> Path | None:
@@ -127,6 +159,15 @@ class Settings(BaseSettings):
     @property
     def tiny_model_dir(self) -> Path:
         return self.home / "models" / "tiny"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance `flywheel run` records its runs in (DAGSTER_HOME for the UI)."""
+        return self.home / "dagster"
+
+    @property
+    def review_queue_file(self) -> Path:
+        return self.home / "review_queue.json"
 
     @property
     def onnx_cache(self) -> Path:

@@ -1,15 +1,23 @@
-"""Snapshot -> datasets -> SFT/DPO/GRPO -> evaluation -> registered version -> promotion.
+"""Snapshot -> datasets -> supervised (SFT/DPO) -> RL (GRPO) -> evaluation -> registered
+version -> promotion, as five steps that each leave their result on disk.
 
-`train_and_register` is the whole stage as one function; the CLI (`flywheel train`) and the
-Dagster asset both call it. It refuses a snapshot whose latest gate run did not pass, and
-writes nothing to the registry until training and evaluation have finished.
+Each step is one function; the Dagster assets (`orchestration.model`) call one each and
+`train_and_register` (the CLI's `flywheel train`) calls them in order. A step's output lives in
+a folder fixed by the snapshot and the config digest (`TrainingWork`) and appears there only
+when complete (written beside it, then renamed), so a run killed in the middle resumes from
+the last finished step, and a step that already finished is not run again: a second run on
+the same snapshot and config trains nothing and registers nothing new.
+
+Nothing reaches the registry until training and evaluation have finished; a snapshot whose
+latest gate run did not pass is refused before anything is written.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +26,58 @@ from orchestration.settings import Settings
 from training.config import TrainConfig
 from training.evaluation import EvalReport
 
+SUPERVISED_STAGES = ("sft", "dpo")
+RL_STAGES = ("grpo",)
+
 
 class TrainingRefused(RuntimeError):
     """Training was not started (gate, snapshot, base model); nothing was written."""
+
+
+@dataclass(frozen=True)
+class TrainingWork:
+    """Where the training of one snapshot under one config lives."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, settings: Settings, snapshot_id: int, config: TrainConfig) -> TrainingWork:
+        return cls(settings.training_dir / f"snapshot-{snapshot_id}" / config.digest()[:16])
+
+    def datasets(self, split: str) -> Path:
+        return self.root / "datasets" / split
+
+    @property
+    def lineage_file(self) -> Path:
+        return self.root / "lineage.json"
+
+    @property
+    def supervised(self) -> Path:
+        return self.root / "supervised"
+
+    @property
+    def rl(self) -> Path:
+        return self.root / "rl"
+
+    @property
+    def evaluation_file(self) -> Path:
+        return self.root / "evaluation.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints"
+
+    def lineage(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.lineage_file.read_text(encoding="utf-8"))
+        except OSError:
+            raise TrainingRefused(
+                f"{self.root}: no datasets prepared for this snapshot and config"
+            ) from None
+
+    def candidate(self, config: TrainConfig) -> Path:
+        """The folder of the last training step the config has."""
+        return self.rl if any(s in RL_STAGES for s in config.stages) else self.supervised
 
 
 @dataclass
@@ -35,6 +92,7 @@ class TrainRun:
     stages: dict[str, float]
     datasets: dict[str, Any]
     model_dir: Path
+    resumed: bool = False  # the version was registered by an earlier run of the same work
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +102,7 @@ class TrainRun:
             "run_id": self.run_id,
             "promoted": self.promoted,
             "reason": self.reason,
+            "resumed": self.resumed,
             "stages": self.stages,
             "datasets": self.datasets,
             "evaluations": {k: v.model_dump(mode="json") for k, v in self.evaluations.items()},
@@ -88,14 +147,6 @@ def gated_snapshot(engine, snapshot_id: int):
     return snapshot, report
 
 
-def evaluate_location(location: str, name: str, prompts, config: TrainConfig, scorer):
-    from training.evaluation import evaluate_model
-    from training.model_io import load_model, torch_device
-
-    model, tokenizer = load_model(location, torch_device(config.device))
-    return evaluate_model(model, tokenizer, name, prompts, config.evaluation, scorer)
-
-
 def latest_passing_snapshot(engine) -> int:
     """The newest snapshot whose latest gate run passed."""
     from quality_gates.gate import gate_history
@@ -135,6 +186,154 @@ def held_out_prompts(engine, snapshot_id: int) -> list[dict[str, Any]]:
     return _eval_prompts(build_datasets(items, snapshot.id, snapshot.content_hash, "eval"))
 
 
+def _replace_dir(partial: Path, final: Path) -> None:
+    """Put a finished folder in place: readers see the old one or the new one, whole."""
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(partial, final)
+
+
+def _write_json(path: Path, document: Any) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+# Step 1: datasets --------------------------------------------------------------------------
+
+
+def prepare_datasets(
+    settings: Settings, engine, snapshot_id: int, config: TrainConfig
+) -> tuple[TrainingWork, dict[str, dict[str, Any]]]:
+    """The gate-passing snapshot's train and eval datasets, written with their manifests.
+    Returns the work folder and the manifests (byte-identical when rebuilt)."""
+    from quality_gates.snapshot import load_items
+    from training.datasets import build_datasets
+
+    snapshot, gate = gated_snapshot(engine, snapshot_id)
+    base = resolve_base(config, settings)
+    items = load_items(engine, snapshot_id)
+    bundles = {
+        split: build_datasets(items, snapshot.id, snapshot.content_hash, split)
+        for split in ("train", "eval")
+    }
+    _eval_prompts(bundles["eval"])  # refuse now rather than after training
+    work = TrainingWork.of(settings, snapshot_id, config)
+    manifests = {}
+    for split, bundle in bundles.items():
+        final = work.datasets(split)
+        partial = final.with_name(final.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        manifests[split] = bundle.write(partial)
+        _replace_dir(partial, final)
+    _write_json(
+        work.lineage_file,
+        {
+            "snapshot_id": snapshot.id,
+            "snapshot_hash": snapshot.content_hash,
+            "gate_run_id": gate.gate_run_id,
+            "base_model": base,
+            "config_sha256": config.digest(),
+        },
+    )
+    return work, manifests
+
+
+def read_manifests(work: TrainingWork) -> dict[str, dict[str, Any]]:
+    manifests = {}
+    for split in ("train", "eval"):
+        path = work.datasets(split) / "manifest.json"
+        try:
+            manifests[split] = json.loads(path.read_text(encoding="utf-8"))
+        except OSError:
+            raise TrainingRefused(f"{path}: datasets not prepared") from None
+    return manifests
+
+
+# Steps 2 and 3: training -------------------------------------------------------------------
+
+
+@dataclass
+class StepOutcome:
+    folder: Path | None  # the trained-model folder the step left (None: a non-main rank)
+    stages: list[str]
+    ran: bool  # False: nothing configured for this step, or it had finished before
+
+    def summary(self) -> dict[str, float]:
+        if self.folder is None:
+            return {}
+        return stage_figures(self.folder, self.stages)
+
+
+def stage_figures(folder: Path, stages: list[str] | None = None) -> dict[str, float]:
+    """What each stage (all, or those named) measured, from the folder's model card."""
+    from training.model_io import ModelCard, is_trained_model
+    from training.trainers import StageResult
+
+    if not is_trained_model(folder):
+        return {}
+    figures: dict[str, float] = {}
+    for result in ModelCard.read(folder).results:
+        if stages is None or result["stage"] in stages:
+            figures.update(StageResult(**result).summary())
+    return figures
+
+
+def train_step(
+    settings: Settings, work: TrainingWork, config: TrainConfig, step: str
+) -> StepOutcome:
+    """`supervised` (SFT, DPO) from the base model, or `rl` (GRPO) from what the supervised
+    step left (the base model when there was none). A step the config lacks passes its
+    input on; a finished one is not run again."""
+    from training.datasets import DatasetBundle, DatasetError
+    from training.model_io import is_trained_model
+    from training.trainers import is_main_process, run_stages
+
+    lineage = work.lineage()
+    wanted = SUPERVISED_STAGES if step == "supervised" else RL_STAGES
+    stages = [s for s in config.stages if s in wanted]
+    start = lineage["base_model"]
+    if step == "rl" and any(s in SUPERVISED_STAGES for s in config.stages):
+        if not is_trained_model(work.supervised):
+            raise TrainingRefused(f"{work.supervised}: the supervised step has not finished")
+        start = str(work.supervised)
+    output = work.supervised if step == "supervised" else work.rl
+    if not stages:
+        return StepOutcome(Path(start), [], ran=False)
+    if is_trained_model(output):
+        return StepOutcome(output, stages, ran=False)
+    try:
+        bundle = DatasetBundle.read(work.datasets("train"))
+    except DatasetError as error:
+        raise TrainingRefused(str(error)) from None
+    partial = output.with_name(output.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    run_stages(
+        config.model_copy(update={"stages": stages}),
+        start,
+        bundle,
+        partial,
+        work.checkpoints / step,
+        lineage,
+    )
+    if not is_main_process():
+        return StepOutcome(None, stages, ran=True)  # rank 0 writes, evaluates and registers
+    _replace_dir(partial, output)
+    shutil.rmtree(work.checkpoints / step, ignore_errors=True)
+    return StepOutcome(output, stages, ran=True)
+
+
+# Step 4: evaluation ------------------------------------------------------------------------
+
+
+def evaluate_location(location: str, name: str, prompts, config: TrainConfig, scorer):
+    from training.evaluation import evaluate_model
+    from training.model_io import load_model, torch_device
+
+    model, tokenizer = load_model(location, torch_device(config.device))
+    return evaluate_model(model, tokenizer, name, prompts, config.evaluation, scorer)
+
+
 def _evaluate_all(settings, registry, prompts, candidate: str, base: str, config, work: Path):
     """The candidate, the base model and the champion (when there is one) on the same
     prompts under the same seeds."""
@@ -154,6 +353,60 @@ def _evaluate_all(settings, registry, prompts, candidate: str, base: str, config
             str(champion_dir), f"champion v{champion_version}", prompts, config, scorer
         )
     return evaluations, champion_version
+
+
+@dataclass
+class Evaluation:
+    reports: dict[str, EvalReport]
+    champion_version: str | None
+    ran: bool
+
+    def incumbent(self) -> tuple[str, str]:
+        """(key in `reports`, how the decision names it)."""
+        if self.champion_version:
+            return "champion", f"champion v{self.champion_version}"
+        return "base", "base model"
+
+
+def evaluate_step(settings: Settings, work: TrainingWork, config: TrainConfig) -> Evaluation:
+    """Candidate, base and champion on the eval split's prompts; kept in evaluation.json and
+    reused while the champion is the one it was compared with."""
+    from training.datasets import DatasetBundle, DatasetError
+    from training.model_io import is_trained_model
+
+    candidate = work.candidate(config)
+    if not is_trained_model(candidate):
+        raise TrainingRefused(f"{candidate}: training has not finished")
+    registry = registry_for(settings)
+    if work.evaluation_file.is_file():
+        stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
+        # Reused while it compares with today's champion, and always once registered (the
+        # registered version's decision was made on it; it may be the champion itself now).
+        registered = _registered(registry, work.lineage()) is not None
+        if registered or stored["champion_version"] == registry.alias_version("champion"):
+            return Evaluation(
+                {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()},
+                stored["champion_version"],
+                ran=False,
+            )
+    try:
+        prompts = _eval_prompts(DatasetBundle.read(work.datasets("eval")))
+    except DatasetError as error:
+        raise TrainingRefused(str(error)) from None
+    scratch = work.root / "evaluate.partial"
+    shutil.rmtree(scratch, ignore_errors=True)
+    reports, champion_version = _evaluate_all(
+        settings, registry, prompts, str(candidate), work.lineage()["base_model"], config, scratch
+    )
+    shutil.rmtree(scratch, ignore_errors=True)
+    _write_json(
+        work.evaluation_file,
+        {
+            "champion_version": champion_version,
+            "reports": {k: v.model_dump(mode="json") for k, v in reports.items()},
+        },
+    )
+    return Evaluation(reports, champion_version, ran=True)
 
 
 def evaluate_against(
@@ -180,6 +433,104 @@ def evaluate_against(
     return evaluations
 
 
+# Step 5: registration and promotion -------------------------------------------------------
+
+
+def registration_key(snapshot_id: int, config_sha256: str) -> dict[str, str]:
+    """The version tags that identify one snapshot trained under one config."""
+    return {"lineage.snapshot_id": str(snapshot_id), "lineage.config_sha256": config_sha256}
+
+
+def _registered(registry, lineage: dict[str, Any]) -> dict[str, Any] | None:
+    return registry.find_version(registration_key(lineage["snapshot_id"], lineage["config_sha256"]))
+
+
+def register_step(
+    settings: Settings, engine, work: TrainingWork, config: TrainConfig, actor: str = "cli"
+) -> TrainRun:
+    """Log the run, register the candidate (alias challenger), decide on promotion, record
+    the lineage and the audit entry. The version of this work registered before (a run
+    killed after registering) is completed and returned, never registered twice."""
+    from quality_gates.trigger import record_lineage
+    from registry.promotion import decide
+
+    if not work.evaluation_file.is_file():
+        raise TrainingRefused(f"{work.evaluation_file}: the candidate was not evaluated")
+    stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
+    evaluation = Evaluation(
+        {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()},
+        stored["champion_version"],
+        ran=False,
+    )
+    lineage = work.lineage()
+    tags = {f"lineage.{k}": str(v) for k, v in lineage.items()}
+    manifests = read_manifests(work)
+    model_dir = work.candidate(config)
+    stages = stage_figures(model_dir)
+    registry = registry_for(settings)
+    existing = _registered(registry, lineage)
+    resumed = existing is not None
+    if existing is None:
+        from quality_gates.gate import latest_gate_run
+
+        gate = latest_gate_run(engine, lineage["snapshot_id"])
+        metrics = dict(stages)
+        for name, report in evaluation.reports.items():
+            metrics.update(report.metrics(f"eval.{name}."))
+        run_id, digest = registry.log_run(
+            run_name=f"snapshot-{lineage['snapshot_id']}-{work.root.name}",
+            config=config.model_dump(mode="json"),
+            metrics=metrics,
+            tags=tags,
+            documents={
+                "gate_report.json": gate.model_dump(mode="json") if gate else {},
+                "datasets.json": manifests,
+                "evaluation.json": stored["reports"],
+            },
+            model_dir=model_dir,
+        )
+        version = registry.register(run_id, {**tags, "model.sha256": digest})
+        version_tags: dict[str, str] = {}
+    else:
+        version, run_id = existing["version"], existing["run_id"]
+        version_tags = existing
+    if "promotion.promote" in version_tags:
+        promoted = version_tags["promotion.promote"] == "True"
+        reason = version_tags.get("promotion.reason", "")
+    else:
+        incumbent, against = evaluation.incumbent()
+        decision = decide(
+            evaluation.reports["candidate"],
+            evaluation.reports[incumbent],
+            against,
+            config.promotion.utility_tolerance,
+        )
+        registry.record_decision(version, run_id, decision)
+        with engine.begin() as conn:
+            append_audit(
+                conn,
+                actor,
+                "model.promoted" if decision.promote else "model.kept_champion",
+                subject=f"{settings.model_name} v{version}",
+                after=json.loads(decision.model_dump_json()),
+            )
+        promoted, reason = decision.promote, decision.reason
+    record_lineage(engine, settings.model_name, version, int(lineage["snapshot_id"]))
+    return TrainRun(
+        snapshot_id=int(lineage["snapshot_id"]),
+        model_name=settings.model_name,
+        version=version,
+        run_id=run_id,
+        promoted=promoted,
+        reason=reason,
+        evaluations=evaluation.reports,
+        stages=stages,
+        datasets=manifests,
+        model_dir=model_dir,
+        resumed=resumed,
+    )
+
+
 def train_and_register(
     settings: Settings,
     engine,
@@ -187,87 +538,11 @@ def train_and_register(
     config: TrainConfig,
     actor: str = "cli",
 ) -> TrainRun | None:
-    from quality_gates.snapshot import load_items
-    from quality_gates.trigger import record_lineage
-    from registry.promotion import decide
-    from training.datasets import build_datasets
-    from training.trainers import is_main_process, run_stages
-
-    snapshot, gate = gated_snapshot(engine, snapshot_id)
-    base = resolve_base(config, settings)
-    items = load_items(engine, snapshot_id)
-    train = build_datasets(items, snapshot.id, snapshot.content_hash, "train")
-    held_out = build_datasets(items, snapshot.id, snapshot.content_hash, "eval")
-    prompts = _eval_prompts(held_out)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    work = settings.training_dir / f"snapshot-{snapshot_id}-{stamp}"
-    manifests = {
-        "train": train.write(work / "datasets" / "train"),
-        "eval": held_out.write(work / "datasets" / "eval"),
-    }
-    lineage = {
-        "snapshot_id": snapshot.id,
-        "snapshot_hash": snapshot.content_hash,
-        "gate_run_id": gate.gate_run_id,
-        "base_model": base,
-        "config_sha256": config.digest(),
-    }
-    model_dir = work / "model"
-    results = run_stages(config, base, train, model_dir, work / "checkpoints", lineage)
-    if not is_main_process():
-        return None  # multi-GPU: rank 0 alone evaluates and registers
-
-    registry = registry_for(settings)
-    evaluations, champion_version = _evaluate_all(
-        settings, registry, prompts, str(model_dir), base, config, work
-    )
-    incumbent = "champion" if champion_version else "base"
-    decision = decide(
-        evaluations["candidate"],
-        evaluations[incumbent],
-        f"champion v{champion_version}" if champion_version else "base model",
-        config.promotion.utility_tolerance,
-    )
-
-    stages: dict[str, float] = {}
-    for result in results:
-        stages.update(result.summary())
-    metrics = dict(stages)
-    for name, report in evaluations.items():
-        metrics.update(report.metrics(f"eval.{name}."))
-    tags = {f"lineage.{k}": str(v) for k, v in lineage.items()}
-    run_id, digest = registry.log_run(
-        run_name=f"snapshot-{snapshot_id}-{stamp}",
-        config=config.model_dump(mode="json"),
-        metrics=metrics,
-        tags=tags,
-        documents={
-            "gate_report.json": gate.model_dump(mode="json"),
-            "datasets.json": manifests,
-            "evaluation.json": {k: v.model_dump(mode="json") for k, v in evaluations.items()},
-        },
-        model_dir=model_dir,
-    )
-    version = registry.register(run_id, {**tags, "model.sha256": digest})
-    registry.record_decision(version, run_id, decision)
-    record_lineage(engine, settings.model_name, version, snapshot.id)
-    with engine.begin() as conn:
-        append_audit(
-            conn,
-            actor,
-            "model.promoted" if decision.promote else "model.kept_champion",
-            subject=f"{settings.model_name} v{version}",
-            after=json.loads(decision.model_dump_json()),
-        )
-    return TrainRun(
-        snapshot_id=snapshot.id,
-        model_name=settings.model_name,
-        version=version,
-        run_id=run_id,
-        promoted=decision.promote,
-        reason=decision.reason,
-        evaluations=evaluations,
-        stages=stages,
-        datasets=manifests,
-        model_dir=model_dir,
-    )
+    """All five steps in order (what the Dagster assets do one by one). None in the other
+    ranks of a multi-GPU launch: rank 0 alone evaluates and registers."""
+    work, _ = prepare_datasets(settings, engine, snapshot_id, config)
+    for step in ("supervised", "rl"):
+        if train_step(settings, work, config, step).folder is None:
+            return None
+    evaluate_step(settings, work, config)
+    return register_step(settings, engine, work, config, actor)

@@ -90,8 +90,17 @@ class Decision:
 
 
 def record_lineage(engine: Engine, model_name: str, model_version: str, snapshot_id: int) -> None:
-    """A registered model version was trained on `snapshot_id` (the registry calls this)."""
+    """A registered model version was trained on `snapshot_id` (the registry calls this).
+    Recording the same version again changes nothing."""
     with engine.begin() as conn:
+        known = conn.execute(
+            sa.select(ModelLineage.id).where(
+                ModelLineage.model_name == model_name,
+                ModelLineage.model_version == str(model_version),
+            )
+        ).first()
+        if known is not None:
+            return
         conn.execute(
             sa.insert(ModelLineage).values(
                 model_name=model_name,

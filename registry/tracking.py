@@ -142,6 +142,11 @@ class ModelRegistry:
         if decision.promote:
             self.client.set_registered_model_alias(self.model_name, CHAMPION, version)
 
+    def find_version(self, tags: dict[str, str]) -> dict[str, Any] | None:
+        """The newest version carrying all these tags (with its tags, run id and aliases)."""
+        matching = [v for v in self.versions() if all(v.get(k) == x for k, x in tags.items())]
+        return matching[-1] if matching else None
+
     def versions(self) -> list[dict[str, Any]]:
         rows = []
         for found in self.client.search_model_versions(f"name='{self.model_name}'"):

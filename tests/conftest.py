@@ -7,6 +7,7 @@ PostgreSQL tests use the server at FLYWHEEL_TEST_PG_URL (default: 127.0.0.1:5432
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -14,8 +15,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from filelock import FileLock
 
+import training.base_model
+import training.families
 from ingest.store import FindingsStore
+from training.base_model import TinySpec, build_tiny
 
 PG_URL = os.environ.get("FLYWHEEL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -89,3 +94,17 @@ def sample_service(tmp_path: Path) -> Path:
     target = tmp_path / "sample_service"
     shutil.copytree(EXAMPLES / "sample_service", target)
     return target
+
+
+# The tiny local base model, built once per test session (shared by xdist workers).
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    # Keyed by the code that builds it, so a changed recipe never reuses an old model.
+    sources = [Path(training.base_model.__file__), Path(training.families.__file__)]
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+    folder = root / f"tiny-model-{key}"
+    with FileLock(str(root / f"tiny-model-{key}.lock")):
+        if not (folder / "flywheel_tiny.json").is_file():
+            build_tiny(folder, TinySpec())
+    return folder

@@ -65,29 +65,6 @@ def test_top_level_help_lists_the_commands() -> None:
         assert name in output
 
 
-def test_run_ingests_the_sample_and_is_idempotent(home: Path) -> None:
-    code, output = invoke("run", "--json")
-    assert code == 0, output
-    first = json.loads(output)
-    assert first["totals"] == {"new": 45}
-    assert set(first["by_tool"]) == {"bandit", "gitleaks", "pip-audit", "semgrep"}
-    assert (home / "findings.db").exists()
-
-    code, output = invoke("run", "--json")
-    assert code == 0
-    second = json.loads(output)
-    assert second["totals"] == {}
-    assert {r["status"] for r in second["reports"]} == {"unchanged"}
-
-
-def test_run_prints_a_readable_summary(home: Path) -> None:
-    code, output = invoke("run")
-    assert code == 0
-    assert "By tool" in output and "By severity" in output
-    assert "4 of 4 reports ingested or unchanged; 0 failed" in output
-    assert "flywheel findings" in output
-
-
 def test_ingest_json_summary(home: Path) -> None:
     code, output = invoke(
         "ingest",

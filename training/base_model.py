@@ -10,7 +10,9 @@ so the base is a (very small) language model of Python rather than noise. Real u
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 import sysconfig
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -157,9 +159,13 @@ def build_tiny(output: Path, spec: TinySpec | None = None) -> dict:
     loss = _pretrain(model, tokenizer, spec)
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
-    output.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(output)
-    tokenizer.save_pretrained(output)
+    # Written beside the target and renamed: a build killed half-way leaves no folder that
+    # looks like a model.
+    partial = output.with_name(output.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
     card = {
         "kind": "flywheel tiny demo model (not for real use)",
         "spec": asdict(spec),
@@ -167,5 +173,7 @@ def build_tiny(output: Path, spec: TinySpec | None = None) -> dict:
         "vocab_size": len(tokenizer),
         "pretrain_final_loss": round(loss, 4),
     }
-    (output / "flywheel_tiny.json").write_text(json.dumps(card, indent=2) + "\n")
+    (partial / "flywheel_tiny.json").write_text(json.dumps(card, indent=2) + "\n")
+    shutil.rmtree(output, ignore_errors=True)
+    os.replace(partial, output)
     return card

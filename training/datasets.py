@@ -156,6 +156,10 @@ def guidelines(items: list[Item], per_kind: int = 3) -> list[Guideline]:
     ]
 
 
+class DatasetError(ValueError):
+    """A written dataset cannot be read back as written; the message names the file."""
+
+
 @dataclass
 class DatasetBundle:
     """The four datasets of one snapshot and split, in TRL's conversational formats."""
@@ -197,6 +201,30 @@ class DatasetBundle:
         manifest = {**self.statistics(), "files": files}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         return manifest
+
+    @classmethod
+    def read(cls, folder: Path) -> DatasetBundle:
+        """A bundle `write` wrote, each file checked against the manifest's sha256."""
+        manifest_path = folder / "manifest.json"
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            bundle = cls(manifest["snapshot_id"], manifest["snapshot_hash"], manifest["split"])
+            files = manifest["files"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise DatasetError(
+                f"{manifest_path}: not a readable dataset manifest: {error}"
+            ) from None
+        for name in ("sft", "dpo", "grpo"):
+            path = folder / f"{name}.jsonl"
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise DatasetError(f"{path}: {error.strerror or error}") from None
+            if hashlib.sha256(data).hexdigest() != files.get(path.name):
+                raise DatasetError(f"{path}: sha256 differs from {manifest_path}")
+            rows = [json.loads(line) for line in data.decode("utf-8").splitlines() if line]
+            setattr(bundle, name, rows)
+        return bundle
 
 
 def build_datasets(

@@ -3,7 +3,8 @@ can use.
 
 A trained model is a folder:
 
-    flywheel_model.json   base model, stages, adapters in the order they apply, merged weights
+    flywheel_model.json   base model, stages, adapters in the order they apply, merged weights,
+                          lineage, and what each stage measured
     tokenizer/            the tokenizer (with its chat template)
     adapters/<stage>/     one PEFT LoRA adapter per stage (each trained on the previous merge)
     merged/               optional: the full merged weights (self-contained)
@@ -33,6 +34,7 @@ class ModelCard:
     adapters: list[str]  # folders relative to the model folder, applied in order
     merged: str | None = None
     lineage: dict[str, Any] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)  # per stage, as trained
 
     def write(self, folder: Path) -> None:
         (folder / MODEL_CARD).write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")

@@ -11,14 +11,15 @@ accelerate or torchrun (see docs/training.md); TRL and accelerate shard the batc
 from __future__ import annotations
 
 import os
+import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from training.config import TrainConfig
 from training.datasets import DatasetBundle, dataset_rows
-from training.model_io import ModelCard, load_model, torch_device
+from training.model_io import ModelCard, is_trained_model, load_model, torch_device
 from training.rewards import EnsembleReward
 
 
@@ -201,15 +202,27 @@ def run_stages(
     lineage: dict[str, Any] | None = None,
 ) -> list[StageResult]:
     """Train every configured stage on the bundle; write the trained-model folder to
-    `output` (see `training.model_io`). Returns what each stage measured."""
+    `output` (see `training.model_io`). Returns what each stage measured.
+
+    `base_model` may be an earlier trained-model folder (the supervised step's output, which
+    the RL step continues from): its adapters, stages and results are carried into `output`,
+    so the new folder is self-contained and names the original base model."""
+    from datasets import disable_progress_bars
     from transformers import set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+    # Tokenizing/mapping progress bars flood a scheduled run's log; the figures go to MLflow.
+    disable_progress_bars()
     device = torch_device(config.device)
     set_seed(config.seed)
     model, tokenizer = load_model(base_model, device)
+    earlier = ModelCard.read(Path(base_model)) if is_trained_model(Path(base_model)) else None
     results: list[StageResult] = []
     adapters: list[str] = []
+    if earlier is not None and is_main_process():
+        for adapter in earlier.adapters:
+            shutil.copytree(Path(base_model) / adapter, output / adapter, dirs_exist_ok=True)
+        adapters = list(earlier.adapters)
     for stage in config.stages:
         rows = dataset_rows(bundle, stage)
         if not rows:
@@ -266,10 +279,11 @@ def run_stages(
         tokenizer.save_pretrained(str(output / "merged"))
         merged = "merged"
     ModelCard(
-        base_model=base_model,
-        stages=list(config.stages),
+        base_model=earlier.base_model if earlier else base_model,
+        stages=(earlier.stages if earlier else []) + list(config.stages),
         adapters=adapters,
         merged=merged,
-        lineage=lineage or {},
+        lineage=lineage or (earlier.lineage if earlier else {}),
+        results=(earlier.results if earlier else []) + [asdict(r) for r in results],
     ).write(output)
     return results

@@ -136,6 +136,13 @@ class FindingsStore:
         with self.engine.connect() as conn:
             return int(conn.execute(statement).scalar_one())
 
+    def count_by_tool(self) -> dict[str, int]:
+        statement = sa.select(FindingRecord.tool, sa.func.count()).group_by(FindingRecord.tool)
+        with self.engine.connect() as conn:
+            return {
+                tool: int(n) for tool, n in conn.execute(statement.order_by(FindingRecord.tool))
+            }
+
     def findings_by_id(self, finding_ids: Sequence[int]) -> list[FindingRecord]:
         statement = select(FindingRecord).where(FindingRecord.id.in_(list(finding_ids)))  # type: ignore[union-attr]
         with Session(self.engine) as session:

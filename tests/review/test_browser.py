@@ -9,7 +9,6 @@ chromium and sets it, so there it must run)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 from ingest.store import FindingsStore
 from labeling_ui.accounts import add_user
 from tests.review.conftest import ingest_sample
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -38,12 +38,6 @@ def chromium_or_skip() -> None:
     if os.environ.get("FLYWHEEL_REQUIRE_BROWSER") == "1":
         pytest.fail(message + "; FLYWHEEL_REQUIRE_BROWSER=1 makes this a failure")
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -1,4 +1,6 @@
-"""Dagster: the retraining job runs snapshot -> gate (blocking) -> registered_model."""
+"""Dagster: the retraining job runs snapshot -> gate (blocking) -> datasets -> lora_adapter ->
+rl_adapter -> model_evaluation -> registered_model, one asset per step; materialized again,
+every step finds its finished output and nothing is trained or registered twice."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ import dagster as dg
 from ingest.store import FindingsStore
 from orchestration.definitions import build_definitions
 from orchestration.gate import GateResource, corpus_snapshot, quality_gate
-from orchestration.model import TrainingResource, registered_model
+from orchestration.model import MODEL_ASSETS, TrainingResource
 from orchestration.resources import FindingsStoreResource
 from orchestration.settings import Settings
 from registry.tracking import ModelRegistry
 from tests.training.corpus import families_corpus
 from tests.training.test_train_cli import FAST
+
+MODEL_STEPS = ["lora_adapter", "rl_adapter", "model_evaluation", "registered_model"]
 
 
 def test_the_retrain_job_trains_and_registers_on_a_passing_gate(tmp_path: Path, tiny_model: Path):
@@ -27,31 +31,101 @@ def test_the_retrain_job_trains_and_registers_on_a_passing_gate(tmp_path: Path, 
     def findings_stand_in() -> None:  # corpus_snapshot depends on the ingest asset
         return None
 
+    @dg.asset(name="labels")
+    def labels_stand_in() -> None:  # ... and on the observed labels
+        return None
+
     overrides = [f"base_model={tiny_model}", *FAST[1::2]]
-    result = dg.materialize(
-        [findings_stand_in, corpus_snapshot, quality_gate, registered_model],
-        selection=["corpus_snapshot", "registered_model"],
-        resources={
-            "store": FindingsStoreResource(database_url=db_url),
-            "gate": GateResource(thresholds_path=str(thresholds), reports_dir=str(tmp_path / "r")),
-            "training": TrainingResource(home=str(tmp_path / "home"), overrides=overrides),
-        },
-        raise_on_error=False,
-    )
+    instance = dg.DagsterInstance.ephemeral()
+
+    def materialize():
+        return dg.materialize(
+            [findings_stand_in, labels_stand_in, corpus_snapshot, quality_gate, *MODEL_ASSETS],
+            selection=dg.AssetSelection.assets(corpus_snapshot).downstream(),
+            instance=instance,
+            resources={
+                "store": FindingsStoreResource(database_url=db_url),
+                "gate": GateResource(
+                    thresholds_path=str(thresholds), reports_dir=str(tmp_path / "r")
+                ),
+                "training": TrainingResource(home=str(tmp_path / "home"), overrides=overrides),
+            },
+            raise_on_error=False,
+        )
+
+    result = materialize()
     assert result.success
     [check] = result.get_asset_check_evaluations()
     assert check.passed
-    metadata = result.asset_materializations_for_node("registered_model")[0].metadata
-    assert metadata["model_version"].value == "1"
-    assert "grpo/samples_per_s" in metadata
+    made = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert made == {
+        "corpus_snapshot",
+        "sft_dataset",
+        "dpo_dataset",
+        "grpo_prompts",
+        *MODEL_STEPS,
+    }
+    meta = {step: result.asset_materializations_for_node(step)[0].metadata for step in MODEL_STEPS}
+    assert meta["lora_adapter"]["state"].value == "trained"
+    assert meta["lora_adapter"]["stages"].value == "sft"
+    assert "sft/samples_per_s" in meta["lora_adapter"]
+    assert meta["rl_adapter"]["stages"].value == "grpo"
+    assert "grpo/samples_per_s" in meta["rl_adapter"]
+    assert meta["model_evaluation"]["compared_with"].value == "base model"
+    assert meta["registered_model"]["model_version"].value == "1"
+    assert meta["registered_model"]["resumed"].value is False
+    sft_rows = result.asset_materializations_for_node("training_datasets")
+    assert {m.asset_key.to_user_string(): m.metadata["rows"].value > 0 for m in sft_rows} == {
+        "sft_dataset": True,
+        "dpo_dataset": True,
+        "grpo_prompts": True,
+    }
     registry = ModelRegistry(f"sqlite:///{tmp_path / 'home' / 'mlflow.db'}", "flywheel-coder")
     assert registry.alias_version("challenger") == "1"
 
+    again = materialize()  # the same snapshot and config: every step finds its output
+    assert again.success
+    meta = {step: again.asset_materializations_for_node(step)[0].metadata for step in MODEL_STEPS}
+    assert meta["lora_adapter"]["state"].value == "finished earlier (resumed)"
+    assert meta["rl_adapter"]["state"].value == "finished earlier (resumed)"
+    assert meta["model_evaluation"]["reused"].value is True
+    assert meta["registered_model"]["resumed"].value is True
+    assert meta["registered_model"]["model_version"].value == "1"
+    assert [v["version"] for v in registry.versions()] == ["1"]
 
-def test_the_code_location_wires_the_model_asset_into_the_retrain_job(tmp_path: Path):
+
+def test_the_code_location_wires_every_stage_into_the_graph(tmp_path: Path):
     defs = build_definitions(Settings(home=tmp_path))
-    job = defs.resolve_job_def("retrain_job")
-    assert {key.path[-1] for key in job.asset_layer.selected_asset_keys} == {
+    graph = defs.resolve_asset_graph()
+
+    def parents(key: str) -> set[str]:
+        node = graph.get(dg.AssetKey(key))
+        return {k.to_user_string() for k in node.parent_keys}
+
+    assert parents("finding_embeddings") == {"findings"}
+    assert parents("review_queue") == {"finding_embeddings", "labels"}
+    assert parents("corpus_snapshot") == {"findings", "labels"}
+    assert parents("sft_dataset") == parents("grpo_prompts") == {"corpus_snapshot"}
+    assert parents("lora_adapter") == {"sft_dataset", "dpo_dataset"}
+    assert parents("rl_adapter") == {"lora_adapter", "grpo_prompts"}
+    assert parents("model_evaluation") == {"rl_adapter"}
+    assert parents("registered_model") == {"model_evaluation"}
+    assert graph.get(dg.AssetKey("labels")).is_observable
+    [check] = defs.resolve_asset_graph().asset_check_keys
+    assert check.name == "quality_gate" and graph.get_check_spec(check).blocking
+    retrain = defs.resolve_job_def("retrain_job")
+    assert {key.path[-1] for key in retrain.asset_layer.selected_asset_keys} == {
         "corpus_snapshot",
-        "registered_model",
+        "sft_dataset",
+        "dpo_dataset",
+        "grpo_prompts",
+        *MODEL_STEPS,
     }
+    ingest = defs.resolve_job_def("ingest_job")
+    assert {key.path[-1] for key in ingest.asset_layer.selected_asset_keys} == {
+        "findings",
+        "finding_embeddings",
+        "review_queue",
+    }
+    assert {s.name for s in defs.sensors} == {"new_reports_sensor", "retrain_on_growth"}
+    assert [s.name for s in defs.schedules] == ["nightly_scan"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from registry.tracking import ModelRegistry
-from tests.review.test_browser import CHROMIUM, SCREENSHOTS, chromium_or_skip, free_port
+from tests.review.test_browser import CHROMIUM, SCREENSHOTS, chromium_or_skip
+from tests.servers import free_port, stop, wait_for_http
 from tests.training.test_registry import _log
 
 pytestmark = pytest.mark.browser
@@ -42,18 +41,11 @@ def test_the_registered_version_shows_in_the_mlflow_ui(tmp_path: Path):
             "1",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(tmp_path / "server.log", "w"),
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=2)
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "mlflow did not start"
-                time.sleep(0.5)
+        wait_for_http(f"{url}/health", server, tmp_path / "server.log", "mlflow server", 90)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
@@ -67,5 +59,4 @@ def test_the_registered_version_shows_in_the_mlflow_ui(tmp_path: Path):
             browser.close()
         print(f"screenshot: {SCREENSHOTS / 'mlflow-model.png'}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)

@@ -1,0 +1,267 @@
+"""The main job: the whole loop once on the bundled sample, through the Dagster graph.
+
+    scan the sample service with the ensemble + ingest the bundled reports -> embed -> queue
+    (ingest_job) -> import the sample's reviewer decisions -> snapshot -> gate (blocking)
+    -> datasets -> SFT -> GRPO -> evaluate -> register -> promote or not (retrain_job)
+
+Both jobs run in process on a persistent Dagster instance under $FLYWHEEL_HOME/dagster, so
+`dagster dev` with that DAGSTER_HOME shows these runs. Everything is idempotent: a second run
+ingests nothing new, imports no label twice, finds the same snapshot, and does not train or
+register again when that snapshot was already trained under the same config.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestration.settings import EXAMPLES, Settings
+
+SAMPLE_SERVICE = EXAMPLES / "sample_service"
+SAMPLE_REPORTS = EXAMPLES / "reports"
+SAMPLE_DECISIONS = EXAMPLES / "decisions" / "sample_service.jsonl"
+SAMPLE_THRESHOLDS = EXAMPLES / "thresholds" / "sample_service.yaml"
+SAMPLE_REPOSITORY = "examples/sample_service"
+SAMPLE_SERVICE_NAME = "sample-service"
+
+# The Dagster instance of `flywheel run`: quiet logs, no telemetry (nothing leaves the host).
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+python_logs:
+  python_log_level: WARNING
+"""
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class LoopError(RuntimeError):
+    """A stage of the loop failed; the message names the stage and why."""
+
+
+@dataclass
+class LoopSummary:
+    stages: list[dict[str, Any]] = field(default_factory=list)  # name, seconds, what it did
+    findings: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, Any] = field(default_factory=dict)
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    gate: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+    dagster_runs: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stages": self.stages,
+            "findings": self.findings,
+            "labels": self.labels,
+            "snapshot": self.snapshot,
+            "gate": self.gate,
+            "model": self.model,
+            "dagster_runs": self.dagster_runs,
+        }
+
+
+def sample_reports() -> list[Path]:
+    return sorted(
+        p for p in SAMPLE_REPORTS.iterdir() if p.is_file() and p.suffix in (".json", ".sarif")
+    )
+
+
+def open_instance(settings: Settings):
+    """The persistent Dagster instance under $FLYWHEEL_HOME/dagster (created on first use)."""
+    import dagster as dg
+
+    home = settings.dagster_home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML, encoding="utf-8")
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def loop_settings(settings: Settings) -> Settings:
+    """The sample's gate thresholds and advisories unless the user configured their own."""
+    updates: dict[str, Any] = {}
+    if settings.gate_thresholds is None:
+        updates["gate_thresholds"] = SAMPLE_THRESHOLDS
+    if settings.advisory_db is None:
+        updates["advisory_db"] = EXAMPLES / "advisories"
+    return settings.model_copy(update=updates)
+
+
+def _execute(defs, job_name: str, instance, run_config: dict[str, Any], summary: LoopSummary):
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(
+        run_config={**QUIET, **run_config},
+        instance=instance,
+        tags={"flywheel/origin": "flywheel run"},
+        raise_on_error=False,
+    )
+    summary.dagster_runs.append(f"{job_name} {result.run_id}")
+    return result
+
+
+def _failure(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "failed"
+            return f"{event.step_key}: {message}"
+    return "the run failed"
+
+
+def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
+    """ingest_job on the sample: the bundled reports and an ensemble scan of the service."""
+    findings_config = {
+        "files": [str(p) for p in sample_reports()],
+        "scan": [str(SAMPLE_SERVICE)],
+        "repo": str(SAMPLE_SERVICE),
+        "repository": SAMPLE_REPOSITORY,
+        "service": SAMPLE_SERVICE_NAME,
+    }
+    result = _execute(
+        defs, "ingest_job", instance, {"ops": {"findings": {"config": findings_config}}}, summary
+    )
+    if not result.success:
+        raise LoopError(f"ingest_job: {_failure(result)}")
+    made = {
+        node: {
+            k: v.value for k, v in result.asset_materializations_for_node(node)[0].metadata.items()
+        }
+        for node in ("findings", "finding_embeddings", "review_queue")
+    }
+    store = defs.resources["store"].store
+    return {
+        "stored": store.count(),
+        "by_tool": store.count_by_tool(),
+        **{k: made["findings"][k] for k in ("new", "unchanged", "fixed", "reopened")},
+        "embedded": made["finding_embeddings"].get("embedded", 0),
+        "indexed": made["finding_embeddings"].get("points", 0),
+        "review_queue": made["review_queue"].get("open_unlabelled", 0),
+    }
+
+
+def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> LoopSummary:
+    from orchestration.definitions import build_definitions
+    from orchestration.train import TrainingWork, registration_key, registry_for
+
+    settings = loop_settings(settings)
+    summary = LoopSummary()
+    defs = build_definitions(settings)
+    instance = open_instance(settings)
+    resources = defs.resources
+    store = resources["store"].store
+    config = resources["training"].config()
+
+    def stage(name: str, started: float, **what: Any) -> None:
+        summary.stages.append({"stage": name, "seconds": round(time.perf_counter() - started, 1)})
+        summary.stages[-1].update(what)
+
+    # 0. The tiny base model (the demo's stand-in for a real one), built once per data folder.
+    started = time.perf_counter()
+    if config.base_model == "tiny" and not (settings.tiny_model_dir / "config.json").is_file():
+        from training.base_model import TinySpec, build_tiny
+
+        progress("building the tiny base model (once per data folder, about a minute)")
+        card = build_tiny(settings.tiny_model_dir, TinySpec())
+        stage("tiny base model", started, built=True, parameters=card["parameters"])
+    else:
+        stage("tiny base model", started, built=False)
+
+    # 1. Collect, embed, rank the queue.
+    progress("scanning the sample service and ingesting the bundled reports")
+    started = time.perf_counter()
+    summary.findings = collect_sample(defs, instance, summary)
+    stage("collect, embed, queue (ingest_job)", started)
+
+    # 2. The sample's reviewer decisions, as a team would import an earlier triage.
+    progress("importing the sample's reviewer decisions")
+    started = time.perf_counter()
+    from labeling_ui.transfer import import_jsonl
+
+    imported = import_jsonl(store.engine, SAMPLE_DECISIONS)
+    summary.labels = {"file": str(SAMPLE_DECISIONS), **imported.as_dict()}
+    if imported.unmatched:
+        raise LoopError(
+            f"{SAMPLE_DECISIONS}: {len(imported.unmatched)} decisions match no stored finding "
+            f"(first: {imported.unmatched[0]})"
+        )
+    stage("import reviewer decisions", started, imported=imported.imported)
+
+    # 3. Snapshot; gate, train, evaluate, register unless this snapshot was trained already.
+    from quality_gates.gate import latest_gate_run
+    from quality_gates.snapshot import create_snapshot
+
+    started = time.perf_counter()
+    gate_resource = resources["gate"]
+    policy = gate_resource.thresholds().values.snapshot_policy(settings.labels_required)
+    snapshot, created = create_snapshot(store.engine, policy, created_by="flywheel run")
+    summary.snapshot = {**snapshot.as_dict(), "created": created}
+    registry = registry_for(settings)
+    done = registry.find_version(registration_key(snapshot.id, config.digest()))
+    if done is not None:
+        progress(f"snapshot {snapshot.id} was trained already: v{done['version']}")
+        stage("retrain (skipped: snapshot already trained)", started)
+    else:
+        progress("gate -> datasets -> SFT -> GRPO -> evaluate -> register (a few minutes)")
+        result = _execute(
+            defs,
+            "retrain_job",
+            instance,
+            {"ops": {"corpus_snapshot": {"config": {"snapshot_id": snapshot.id}}}},
+            summary,
+        )
+        gate = latest_gate_run(store.engine, snapshot.id)
+        if gate is not None and not gate.passed:
+            summary.gate = _gate_dict(gate)
+            stage("retrain_job (gate failed: nothing trained)", started)
+            return summary
+        if not result.success:
+            raise LoopError(f"retrain_job: {_failure(result)}")
+        stage("gate, datasets, SFT, GRPO, evaluate, register (retrain_job)", started)
+    gate = latest_gate_run(store.engine, snapshot.id)
+    summary.gate = _gate_dict(gate) if gate else {}
+    version = registry.find_version(registration_key(snapshot.id, config.digest()))
+    if version is not None:
+        work = TrainingWork.of(settings, snapshot.id, config)
+        summary.model = _model_dict(settings, registry, version, work)
+    return summary
+
+
+def _gate_dict(report) -> dict[str, Any]:
+    return {
+        "snapshot_id": report.snapshot_id,
+        "passed": report.passed,
+        "summary": report.summary(),
+        "failed": [o.name for o in report.failed()],
+        "expectations": len(report.expectations),
+    }
+
+
+def _model_dict(settings: Settings, registry, version: dict[str, Any], work) -> dict[str, Any]:
+    import json
+
+    evaluations = {}
+    if work.evaluation_file.is_file():
+        stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
+        evaluations = {
+            name: {
+                "vulnerability_rate": report["vulnerability_rate"],
+                "utility": report["utility"],
+                "samples": report["samples"],
+            }
+            for name, report in stored["reports"].items()
+        }
+    return {
+        "name": settings.model_name,
+        "version": version["version"],
+        "aliases": version.get("aliases", []),
+        "promoted": version.get("promotion.promote") == "True",
+        "decision": version.get("promotion.reason", ""),
+        "run_id": version.get("run_id"),
+        "uri": f"models:/{settings.model_name}/{version['version']}",
+        "evaluations": evaluations,
+        "champion": registry.alias_version("champion"),
+    }
