@@ -1,5 +1,6 @@
-"""Production-shaped Dagster: `dagster-webserver` and `dagster-daemon` on 127.0.0.1 with
-PostgreSQL instance storage (a fresh database) and the queued run coordinator. ingest_job is
+"""Production-shaped Dagster: `dagster-webserver` and `dagster-daemon` on 127.0.0.1 with the
+production instance file (infra/dagster/dagster.yaml: PostgreSQL storage in a fresh database,
+the queued run coordinator). ingest_job is
 launched through the GraphQL API; the daemon dequeues it, a run worker executes it, and the
 findings land in the store."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,26 +23,8 @@ from tests.servers import free_port, fresh_database, stop, wait_for_http
 pytestmark = pytest.mark.postgres
 
 REPO = Path(__file__).resolve().parents[2]
+INFRA_INSTANCE = REPO / "infra" / "dagster" / "dagster.yaml"
 BIN = Path(sys.executable).parent
-
-
-def _instance_yaml(postgres_url: str) -> str:
-    # The same shape as infra/dagster/dagster.yaml, with the URL inline.
-    return f"""\
-storage:
-  postgres:
-    postgres_url: "{postgres_url}"
-run_coordinator:
-  module: dagster.core.run_coordinator
-  class: QueuedRunCoordinator
-  config:
-    max_concurrent_runs: 2
-run_launcher:
-  module: dagster.core.launcher
-  class: DefaultRunLauncher
-telemetry:
-  enabled: false
-"""
 
 
 def test_ingest_job_launched_through_graphql_runs_via_the_daemon(tmp_path: Path) -> None:
@@ -54,10 +38,14 @@ def test_ingest_job_launched_through_graphql_runs_via_the_daemon(tmp_path: Path)
         f"      working_directory: {REPO}\n"
     )
     with fresh_database("dagster") as database:
-        url = database.set(drivername="postgresql").render_as_string(hide_password=False)
-        (dagster_home / "dagster.yaml").write_text(_instance_yaml(url))
+        # The production instance file itself, pointed at the fresh database.
+        shutil.copy(INFRA_INSTANCE, dagster_home / "dagster.yaml")
         env = {
             **os.environ,
+            "DAGSTER_PG_HOST": database.host,
+            "DAGSTER_PG_USER": database.username,
+            "DAGSTER_PG_PASSWORD": database.password or "trust-auth-ignores-it",
+            "DAGSTER_PG_DB": database.database,
             "DAGSTER_HOME": str(dagster_home),
             "FLYWHEEL_HOME": str(home),
             "FLYWHEEL_RETRAIN_INTERVAL_S": "3600",  # the growth sensor stays out of the way
@@ -122,7 +110,7 @@ def test_ingest_job_launched_through_graphql_runs_via_the_daemon(tmp_path: Path)
             assets = conn.execute(sa.text("select asset_key from asset_keys")).scalars().all()
         engine.dispose()
         assert statuses == ["SUCCESS"]
-        assert {json.loads(key)["path"][0] for key in assets} >= {
+        assert {json.loads(key)[0] for key in assets} >= {
             "findings",
             "finding_embeddings",
             "review_queue",
