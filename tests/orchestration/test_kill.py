@@ -35,7 +35,7 @@ def _flywheel(home: Path, *args: str) -> dict:
         [FLYWHEEL, *args, "--json"], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout)
 
 
 def _labelled_sample(home: Path) -> None:
