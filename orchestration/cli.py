@@ -60,8 +60,10 @@ def run(
     service with the ensemble and ingest the bundled reports, embed, import the sample's
     reviewer decisions, snapshot, gate, train (SFT, GRPO) the tiny model, evaluate, register
     and promote or not. Idempotent: run it twice and nothing is duplicated. Exit 1 when a
-    stage failed (the gate failing is a result, not a failure)."""
-    from orchestration.loop import LoopError, run_loop
+    stage failed (the gate failing is a result, not a failure), 2 on a bad configuration
+    (nothing written)."""
+    from orchestration.loop import LoopConfigError, LoopError, run_loop
+    from orchestration.train import TrainingRefused
 
     settings = settings_or_exit()
     store_or_exit(settings).close()  # a clear error now for a bad FLYWHEEL_DB_URL
@@ -72,7 +74,11 @@ def run(
         else:
             with err.status("starting ...") as status:
                 summary = run_loop(settings, lambda message: status.update(escape(message)))
+    except LoopConfigError as error:
+        raise fail(str(error), 2) from None
     except LoopError as error:
+        raise fail(str(error), 1) from None
+    except TrainingRefused as error:  # e.g. no tiny model and base_model: tiny elsewhere
         raise fail(str(error), 1) from None
     wall = round(time.perf_counter() - started, 1)
     if as_json:

@@ -41,6 +41,10 @@ class LoopError(RuntimeError):
     """A stage of the loop failed; the message names the stage and why."""
 
 
+class LoopConfigError(LoopError):
+    """The configuration the loop would run with is invalid; nothing was written."""
+
+
 @dataclass
 class LoopSummary:
     stages: list[dict[str, Any]] = field(default_factory=list)  # name, seconds, what it did
@@ -146,14 +150,22 @@ def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
 def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> LoopSummary:
     from orchestration.definitions import build_definitions
     from orchestration.train import TrainingWork, registration_key, registry_for
+    from quality_gates.thresholds import GateConfigError
+    from training.config import TrainConfigError
 
     settings = loop_settings(settings)
     summary = LoopSummary()
     defs = build_definitions(settings)
-    instance = open_instance(settings)
     resources = defs.resources
+    # Configuration first: a bad training config or thresholds file stops the run before it
+    # writes anything (LoopError names the file and the key).
+    try:
+        config = resources["training"].config()
+        thresholds = resources["gate"].thresholds()
+    except (TrainConfigError, GateConfigError) as error:
+        raise LoopConfigError(str(error)) from None
+    instance = open_instance(settings)
     store = resources["store"].store
-    config = resources["training"].config()
 
     def stage(name: str, started: float, **what: Any) -> None:
         summary.stages.append({"stage": name, "seconds": round(time.perf_counter() - started, 1)})
@@ -179,9 +191,12 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     # 2. The sample's reviewer decisions, as a team would import an earlier triage.
     progress("importing the sample's reviewer decisions")
     started = time.perf_counter()
-    from labeling_ui.transfer import import_jsonl
+    from labeling_ui.transfer import TransferError, import_jsonl
 
-    imported = import_jsonl(store.engine, SAMPLE_DECISIONS)
+    try:
+        imported = import_jsonl(store.engine, SAMPLE_DECISIONS)
+    except TransferError as error:
+        raise LoopError(str(error)) from None
     summary.labels = {"file": str(SAMPLE_DECISIONS), **imported.as_dict()}
     if imported.unmatched:
         raise LoopError(
@@ -195,8 +210,7 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     from quality_gates.snapshot import create_snapshot
 
     started = time.perf_counter()
-    gate_resource = resources["gate"]
-    policy = gate_resource.thresholds().values.snapshot_policy(settings.labels_required)
+    policy = thresholds.values.snapshot_policy(settings.labels_required)
     snapshot, created = create_snapshot(store.engine, policy, created_by="flywheel run")
     summary.snapshot = {**snapshot.as_dict(), "created": created}
     registry = registry_for(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -65,3 +66,18 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def mlflow_server(backend: str, log: Path, *extra: str) -> Iterator[str]:
+    """`mlflow server` on a free 127.0.0.1 port over `backend`; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--backend-store-uri", backend, "--workers", "1", *extra]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/health", server, log, "mlflow server")
+        yield url
+    finally:
+        stop(server)

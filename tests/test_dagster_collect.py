@@ -11,7 +11,7 @@ import pytest
 from ingest.store import FindingsStore
 from orchestration.collect import build_findings_asset, build_report_sensor, new_report_files
 from orchestration.definitions import build_definitions
-from orchestration.resources import FindingsStoreResource
+from orchestration.resources import FindingsStoreResource, ScannerResource
 from orchestration.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -21,7 +21,10 @@ def test_findings_asset_materializes_into_the_store(db_url: str) -> None:
     findings = build_findings_asset([str(EXAMPLES / "reports")])
     result = dg.materialize(
         [findings],
-        resources={"store": FindingsStoreResource(database_url=db_url)},
+        resources={
+            "store": FindingsStoreResource(database_url=db_url),
+            "scanners": ScannerResource(),
+        },
         run_config={
             "ops": {
                 "findings": {
@@ -36,16 +39,16 @@ def test_findings_asset_materializes_into_the_store(db_url: str) -> None:
     )
     assert result.success
     materialization = result.asset_materializations_for_node("findings")[0]
-    assert materialization.metadata["new"].value == 45
+    assert materialization.metadata["new"].value == 52
     assert materialization.metadata["failed_reports"].value == 0
 
     store = FindingsStore(db_url)
     rows = store.findings()
-    assert len(rows) == 45
+    assert len(rows) == 52
     assert {r.tool for r in rows} == {"bandit", "semgrep", "gitleaks", "pip-audit"}
     assert all(r.service == "sample-service" for r in rows)
     # Code context came from the checkout: enclosing functions and languages are known.
-    sql = [r for r in rows if r.rule_id == "flywheel.python.sql-injection-formatted-query"]
+    sql = [r for r in rows if r.rule_id == "flywheel.python.sql-injection-from-parameter"]
     assert {r.enclosing for r in sql} == {"def find_orders", "def search_products"}
     assert all(r.language == "python" for r in sql)
     store.close()
@@ -57,7 +60,10 @@ def test_findings_asset_fails_loudly_but_keeps_good_reports(db_url: str, tmp_pat
     findings = build_findings_asset([str(tmp_path)])
     result = dg.materialize(
         [findings],
-        resources={"store": FindingsStoreResource(database_url=db_url)},
+        resources={
+            "store": FindingsStoreResource(database_url=db_url),
+            "scanners": ScannerResource(),
+        },
         raise_on_error=False,
     )
     assert not result.success
@@ -123,7 +129,7 @@ def test_definitions_load_and_run_ingest_job(
     result = job.execute_in_process()
     assert result.success
     store = FindingsStore(f"sqlite:///{tmp_path / 'home' / 'findings.db'}")
-    assert store.count() == 45
+    assert store.count() == 52
     assert [s.name for s in definitions.sensors] == ["new_reports_sensor", "retrain_on_growth"]
     assert {job.name for job in definitions.jobs} == {"ingest_job", "retrain_job"}
     checks = definitions.resolve_asset_graph().asset_check_keys

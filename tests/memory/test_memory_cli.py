@@ -20,7 +20,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder) -> Path:
     monkeypatch.setenv("FLYWHEEL_HOME", str(tmp_path / "home"))
     for name in ("FLYWHEEL_DB_URL", "FLYWHEEL_CONFIG", "FLYWHEEL_QDRANT_URL"):
         monkeypatch.delenv(name, raising=False)
-    code, output = invoke("run", "--json")
+    # The bundled sample's reports with code context: what `flywheel run` collects first.
+    reports = [
+        str(p) for p in sorted((ROOT / "examples" / "reports").iterdir()) if p.suffix != ".md"
+    ]
+    sample = str(ROOT / "examples" / "sample_service")
+    code, output = invoke("ingest", *reports, "--repo", sample, "--service", "sample-service")
     assert code == 0, output
     return tmp_path / "home"
 
@@ -38,15 +43,15 @@ def test_embed_label_similar_suggest(home: Path) -> None:
     code, output = invoke("embed", "--json")
     assert code == 0, output
     assert lines(output)[-1] | {"collection": None} == {
-        "embedded": 45,
+        "embedded": 52,
         "payloads_updated": 0,
         "deleted": 0,
         "unchanged": 0,
-        "points": 45,
+        "points": 52,
         "collection": None,
     }
     code, output = invoke("embed", "--json")
-    assert lines(output)[-1]["unchanged"] == 45
+    assert lines(output)[-1]["unchanged"] == 52
 
     for finding_id, verdict in (
         (1, "tp"),
@@ -74,7 +79,7 @@ def test_embed_label_similar_suggest(home: Path) -> None:
     code, output = invoke("suggest", "--json", "--limit", "50")
     assert code == 0, output
     queue = lines(output)
-    assert len(queue) == 45 - 8  # every open, unlabelled finding
+    assert len(queue) == 52 - 8  # every open, unlabelled finding
     assert all(item["suggestion"] and item["method"] == "classifier" for item in queue)
     assert [item["priority"] for item in queue] == sorted(
         (item["priority"] for item in queue), reverse=True
@@ -139,4 +144,4 @@ def test_finding_embeddings_asset_materializes(home: Path) -> None:
     result = dg.materialize([finding_embeddings], resources=definitions.resources)
     assert result.success
     metadata = result.asset_materializations_for_node("finding_embeddings")[0].metadata
-    assert metadata["points"].value == 45 and metadata["embedded"].value == 45
+    assert metadata["points"].value == 52 and metadata["embedded"].value == 52

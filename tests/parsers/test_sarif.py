@@ -1006,7 +1006,7 @@ def test_semgrep_example_sarif() -> None:
     report = _repo_file("examples", "reports", "semgrep.sarif")
     assert [(run.tool, run.tool_version) for run in report.runs] == [("semgrep", "1.182.0")]
     findings = report.runs[0].findings
-    assert len(findings) == 15
+    assert len(findings) == 22
     # Our own rules, with the local-folder prefix dropped.
     assert all(f.rule_id.startswith("flywheel.python.") for f in findings)
     # Not logged in: "requires login" is no fingerprint.

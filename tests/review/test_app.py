@@ -62,7 +62,7 @@ def test_login_opens_the_queue(home) -> None:
     assert not at.exception
     assert at.session_state["user"] == {"username": "alice", "role": "reviewer"}
     assert at.title[0].value == "Review queue"
-    assert at.metric[0].value == "45"
+    assert at.metric[0].value == "52"
 
 
 def test_queue_filters_and_counts(home) -> None:

@@ -10,8 +10,8 @@ def test_queue_orders_by_priority_then_severity_and_filters(seeded) -> None:
     desk = ReviewDesk(seeded.engine)
     records = seeded.findings()
     page = desk.queue("alice")
-    assert page.total == len(records) == 45
-    assert page.by_severity == {"high": 18, "medium": 19, "low": 8}
+    assert page.total == len(records) == 52
+    assert page.by_severity == {"high": 17, "medium": 26, "low": 9}
     # No suggestions yet: most severe first.
     assert [r.severity for r in page.rows[:3]] == ["high"] * 3
     # Stored suggestions decide the order; a finding with none goes after them.
@@ -39,13 +39,13 @@ def test_queue_orders_by_priority_then_severity_and_filters(seeded) -> None:
     assert rows[0].suggested_label == "true_positive"
     assert desk.queue("alice", QueueFilter(suggested_label="false_positive")).total == 1
     assert desk.queue("alice", QueueFilter(tool="bandit")).total == 17
-    assert desk.queue("alice", QueueFilter(severities=["low"])).total == 8
+    assert desk.queue("alice", QueueFilter(severities=["low"])).total == 9
     cwe = next(r.cwe_ids[0] for r in records if r.cwe_ids)
     expected = sum(cwe in r.cwe_ids for r in records)
     assert desk.queue("alice", QueueFilter(cwe=cwe)).total == expected
-    # Paging: 45 findings in pages of 20.
+    # Paging: 52 findings in pages of 20.
     ids = [r.finding_id for p in range(3) for r in desk.queue("alice", page=p, size=20).rows]
-    assert len(ids) == len(set(ids)) == 45
+    assert len(ids) == len(set(ids)) == 52
 
 
 def test_each_finding_needs_n_independent_labels(seeded) -> None:

@@ -3,15 +3,13 @@ with one registered version, opened in Chromium; screenshot in .artifacts/screen
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from registry.tracking import ModelRegistry
 from tests.review.test_browser import CHROMIUM, SCREENSHOTS, chromium_or_skip
-from tests.servers import free_port, stop, wait_for_http
+from tests.servers import mlflow_server
 from tests.training.test_registry import _log
 
 pytestmark = pytest.mark.browser
@@ -24,28 +22,7 @@ def test_the_registered_version_shows_in_the_mlflow_ui(tmp_path: Path):
     store = f"sqlite:///{tmp_path / 'mlflow.db'}"
     registry = ModelRegistry(store, "flywheel-coder", tmp_path / "artifacts")
     _log(registry, tmp_path, "first")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            store,
-            "--workers",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=open(tmp_path / "server.log", "w"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/health", server, tmp_path / "server.log", "mlflow server", 90)
+    with mlflow_server(store, tmp_path / "server.log") as url:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
@@ -58,5 +35,3 @@ def test_the_registered_version_shows_in_the_mlflow_ui(tmp_path: Path):
             page.screenshot(path=str(SCREENSHOTS / "mlflow-model.png"), full_page=True)
             browser.close()
         print(f"screenshot: {SCREENSHOTS / 'mlflow-model.png'}")
-    finally:
-        stop(server)
