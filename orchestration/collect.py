@@ -179,9 +179,8 @@ def build_nightly_scan(
     def nightly_scan(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         if not repos:
             return dg.SkipReason("no repositories to scan: set FLYWHEEL_SCAN_REPOS")
-        when = context.scheduled_execution_time
         return dg.RunRequest(
-            run_key=f"nightly-scan-{when.isoformat() if when else 'now'}",
+            run_key=f"nightly-scan-{context.scheduled_execution_time.isoformat()}",
             run_config={"ops": {"findings": {"config": {"scan": repos}}}},
             tags={"flywheel/scan": str(len(repos))},
         )

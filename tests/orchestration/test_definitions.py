@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -42,13 +43,16 @@ def test_the_nightly_scan_requests_a_scan_of_each_configured_repository() -> Non
     schedule = build_nightly_scan(["/repos/a", "/repos/b"], "0 2 * * *", "UTC", "ingest_job")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    [request] = schedule.evaluate_tick(dg.build_schedule_context()).run_requests
+    night = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+    context = dg.build_schedule_context(scheduled_execution_time=night)
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.run_key == f"nightly-scan-{night.isoformat()}"
     assert request.run_config == {
         "ops": {"findings": {"config": {"scan": ["/repos/a", "/repos/b"]}}}
     }
     idle = build_nightly_scan([], "0 2 * * *", "UTC", "ingest_job")
     assert idle.default_status == dg.DefaultScheduleStatus.STOPPED
-    result = idle.evaluate_tick(dg.build_schedule_context())
+    result = idle.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=night))
     assert not result.run_requests and "FLYWHEEL_SCAN_REPOS" in result.skip_message
 
 
@@ -135,8 +139,8 @@ def test_the_cli_names_what_production_lacks(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("variable", "content", "expected"),
     [
-        ("FLYWHEEL_TRAIN_CONFIG", "sft:\n  epochs: -1\n", "sft.epochs"),
-        ("FLYWHEEL_TRAIN_CONFIG", "stages: [grpo, sft]\n", "in the order sft, dpo, grpo"),
+        ("FLYWHEEL_TRAIN_CONFIG", "base_model: tiny\nsft:\n  epochs: -1\n", "sft.epochs"),
+        ("FLYWHEEL_TRAIN_CONFIG", "base_model: tiny\nstages: [grpo, sft]\n", "sft, dpo, grpo"),
         ("FLYWHEEL_GATE_THRESHOLDS", "version: 1\nmin_kappa: 3\n", "min_kappa"),
     ],
 )
