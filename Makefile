@@ -10,7 +10,7 @@ TORCH_VERSION ?= 2.13.0
 # `+cpu` matches only CPU builds (PyPI has none, so nothing pulls CUDA): a local wheel or
 # find-links first, else PyTorch's CPU index, with the dependencies from the usual indexes.
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test install clean
 

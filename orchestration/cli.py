@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -67,6 +68,8 @@ def run(
 
     settings = settings_or_exit()
     store_or_exit(settings).close()  # a clear error now for a bad FLYWHEEL_DB_URL
+    # MLflow logs its store migrations at INFO on first use; the summary says what happened.
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     started = time.perf_counter()
     try:
         if as_json:

@@ -1,6 +1,7 @@
 """The main job: the whole loop once on the bundled sample, through the Dagster graph.
 
-    scan the sample service with the ensemble + ingest the bundled reports -> embed -> queue
+    scan the sample service with the ensemble + ingest the bundled reports of the other tools
+    -> embed -> queue
     (ingest_job) -> import the sample's reviewer decisions -> snapshot -> gate (blocking)
     -> datasets -> SFT -> GRPO -> evaluate -> register -> promote or not (retrain_job)
 
@@ -67,9 +68,19 @@ class LoopSummary:
         }
 
 
+# The ensemble's scan reports Semgrep and Bandit on the sample itself. Ingesting the bundled
+# Semgrep and Bandit reports too would give one tool two sources on one repository, each
+# becoming the "newest scan" of that tool in turn on every run; they stay examples for
+# `flywheel ingest` and the tests.
+SCANNED_BY_THE_ENSEMBLE = ("semgrep.sarif", "bandit.json")
+
+
 def sample_reports() -> list[Path]:
+    """The bundled reports of tools the ensemble does not run (Gitleaks, pip-audit)."""
     return sorted(
-        p for p in SAMPLE_REPORTS.iterdir() if p.is_file() and p.suffix in (".json", ".sarif")
+        p
+        for p in SAMPLE_REPORTS.iterdir()
+        if p.is_file() and p.suffix in (".json", ".sarif") and p.name not in SCANNED_BY_THE_ENSEMBLE
     )
 
 
@@ -117,7 +128,8 @@ def _failure(result) -> str:
 
 
 def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
-    """ingest_job on the sample: the bundled reports and an ensemble scan of the service."""
+    """ingest_job on the sample: an ensemble scan of the service and the bundled reports of
+    the tools outside the ensemble."""
     findings_config = {
         "files": [str(p) for p in sample_reports()],
         "scan": [str(SAMPLE_SERVICE)],

@@ -108,3 +108,31 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not (folder / "flywheel_tiny.json").is_file():
             build_tiny(folder, TinySpec())
     return folder
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedding model exported to ONNX once per session (shared by xdist workers)."""
+    from ingest.memory.embedder import Embedder
+
+    root = tmp_path_factory.getbasetemp().parent
+    folder = root / "onnx-cache"
+    with FileLock(str(root / "onnx-cache.lock")):
+        if not any(folder.glob("*.onnx")):
+            Embedder(cache_dir=folder)
+    return folder
+
+
+def seed_models(home: Path, onnx_cache: Path, tiny: Path | None = None) -> Path:
+    """A data folder whose model cache already holds the session's ONNX export (hard links:
+    no copy) and, when given, the tiny base model, so a command run on it exports and
+    builds nothing."""
+    models = home / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    for exported in onnx_cache.glob("*.onnx"):
+        os.link(exported, models / exported.name)
+    if tiny is not None:
+        import shutil
+
+        shutil.copytree(tiny, models / "tiny")
+    return home

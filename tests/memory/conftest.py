@@ -8,9 +8,9 @@ from ingest.memory.embedder import Embedder
 
 
 @pytest.fixture(scope="session")
-def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+def embedder(onnx_cache: Path) -> Embedder:
     """The default model on the default backend (ONNX, exported once per session)."""
-    return Embedder(cache_dir=tmp_path_factory.mktemp("onnx"))
+    return Embedder(cache_dir=onnx_cache)
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
+from tests.conftest import seed_models
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, onnx_cache: Path) -> Path:
+    seed_models(tmp_path / "home", onnx_cache)  # the CLI finds the export in its cache
     monkeypatch.setenv("FLYWHEEL_HOME", str(tmp_path / "home"))
     for name in ("FLYWHEEL_DB_URL", "FLYWHEEL_CONFIG", "FLYWHEEL_QDRANT_URL"):
         monkeypatch.delenv(name, raising=False)

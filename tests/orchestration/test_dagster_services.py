@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ingest.store import FindingsStore
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, seed_models
 from tests.servers import free_port, fresh_database, stop, wait_for_http
 
 pytestmark = pytest.mark.postgres
@@ -27,10 +27,12 @@ INFRA_INSTANCE = REPO / "infra" / "dagster" / "dagster.yaml"
 BIN = Path(sys.executable).parent
 
 
-def test_ingest_job_launched_through_graphql_runs_via_the_daemon(tmp_path: Path) -> None:
+def test_ingest_job_launched_through_graphql_runs_via_the_daemon(
+    tmp_path: Path, onnx_cache: Path
+) -> None:
     from dagster_graphql import DagsterGraphQLClient
 
-    dagster_home, home = tmp_path / "dagster", tmp_path / "flywheel"
+    dagster_home, home = tmp_path / "dagster", seed_models(tmp_path / "flywheel", onnx_cache)
     dagster_home.mkdir()
     workspace = tmp_path / "workspace.yaml"
     workspace.write_text(

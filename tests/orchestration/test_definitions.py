@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from ingest.store import FindingsStore
 from orchestration.collect import build_nightly_scan
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, seed_models
 from tests.orchestration.conftest import FLYWHEEL
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,10 +60,13 @@ def test_the_scheduled_scan_ingests_the_tree_and_closes_what_was_fixed(
 ) -> None:
     settings = Settings(home=tmp_path / "home", advisory_db=EXAMPLES / "advisories")
     defs = build_definitions(settings)
-    job = defs.resolve_job_def("ingest_job")
+    findings = defs.resolve_assets_def("findings")  # with the settings' resources bound
     config = {"ops": {"findings": {"config": {"scan": [str(sample_service)]}}}}
-    first = job.execute_in_process(run_config=config, instance=dg.DagsterInstance.ephemeral())
-    assert first.success
+
+    def nightly_scan():  # the findings step of the run the schedule requests
+        return dg.materialize([findings], run_config=config)
+
+    first = nightly_scan()
     made = first.asset_materializations_for_node("findings")[0].metadata
     assert made["scanned_trees"].value == 1 and made["new"].value > 20
     store = FindingsStore(settings.database_url)
@@ -78,8 +80,7 @@ def test_the_scheduled_scan_ingests_the_tree_and_closes_what_was_fixed(
         .replace("import pickle\n", "import json\n")
         .replace("pickle.loads(blob)", "json.loads(blob)")
     )
-    second = job.execute_in_process(run_config=config, instance=dg.DagsterInstance.ephemeral())
-    assert second.success
+    second = nightly_scan()
     assert second.asset_materializations_for_node("findings")[0].metadata["fixed"].value >= 2
     fixed = [r for r in store.findings() if r.status == "fixed"]
     assert fixed and all(r.path == "app/sessions.py" for r in fixed)
@@ -163,7 +164,7 @@ def test_flywheel_run_refuses_a_bad_config_before_writing_anything(
 
 
 def test_flywheel_run_refuses_a_broken_decisions_file_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_model: Path
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_model: Path, onnx_cache: Path
 ) -> None:
     # The sample's decisions file corrupted: the labels stage stops the loop, names the line,
     # and nothing from that file is stored (what was ingested before it stays).
@@ -174,8 +175,7 @@ def test_flywheel_run_refuses_a_broken_decisions_file_naming_it(
     lines = loop.SAMPLE_DECISIONS.read_text().splitlines()
     broken.write_text("\n".join(lines[:3] + ["{not json"] + lines[3:]) + "\n")
     monkeypatch.setattr(loop, "SAMPLE_DECISIONS", broken)
-    home = tmp_path / "home"
-    shutil.copytree(tiny_model, home / "models" / "tiny")
+    home = seed_models(tmp_path / "home", onnx_cache, tiny_model)
     with pytest.raises(LoopError, match=rf"{broken}: line 4"):
         run_loop(Settings(home=home))
     store = FindingsStore(f"sqlite:///{home / 'findings.db'}")

@@ -1,5 +1,6 @@
 """`flywheel run`, the README's run command: the whole loop on the bundled sample through the
-Dagster graph, then again (twice) without duplicating anything."""
+Dagster graph. The first run is killed with SIGKILL half-way through training; the next run
+finishes the loop from there; a third changes nothing."""
 
 from __future__ import annotations
 
@@ -7,38 +8,47 @@ import subprocess
 from pathlib import Path
 
 import dagster as dg
-import sqlalchemy as sa
 
-from ingest.store import FindingsStore
-from ingest.store.tables import CorpusSnapshot, GateRun, LabelRecord
 from registry.tracking import ModelRegistry
-from tests.orchestration.conftest import FLYWHEEL, loop_env, run_json
+from tests.orchestration.conftest import FLYWHEEL, kill_when, loop_env, run_json, store_state
+
+EVERY_ASSET = {
+    "findings",
+    "finding_embeddings",
+    "review_queue",
+    "corpus_snapshot",
+    "sft_dataset",
+    "dpo_dataset",
+    "grpo_prompts",
+    "lora_adapter",
+    "rl_adapter",
+    "model_evaluation",
+    "registered_model",
+}
 
 
-def _counts(home: Path) -> dict[str, int]:
-    store = FindingsStore(f"sqlite:///{home / 'findings.db'}")
-    try:
-        with store.engine.connect() as conn:
-            count = lambda table: conn.execute(  # noqa: E731
-                sa.select(sa.func.count()).select_from(table)
-            ).scalar_one()
-            return {
-                "findings": store.count(),
-                "labels": count(LabelRecord),
-                "snapshots": count(CorpusSnapshot),
-                "gate_runs": count(GateRun),
-            }
-    finally:
-        store.close()
-
-
-def test_the_main_job_runs_the_loop_and_a_second_run_changes_nothing(
+def test_the_main_job_survives_a_kill_in_training_and_a_rerun_changes_nothing(
     loop_home: Path, fast_config: Path
 ) -> None:
-    first = run_json(loop_home, fast_config)
+    env = loop_env(loop_home, fast_config)
+    training = loop_home / "training"
 
-    # Collected: the four bundled reports plus the ensemble's scan of the sample service
-    # (semgrep and bandit agree with the bundled reports; depcheck is the scan's own).
+    # 1. Killed while the supervised step's model folder is half-written.
+    kill_when(
+        [FLYWHEEL, "run", "--json"],
+        env,
+        lambda: any(training.glob("snapshot-*/*/supervised.partial/*")),
+        timeout_s=600,
+    )
+    killed = store_state(loop_home)
+    assert killed["integrity"] == "ok"
+    assert killed["findings"] == 60 and len(killed["labels"]) == 71
+    assert not any(training.glob("snapshot-*/*/supervised/flywheel_model.json"))
+
+    # 2. The next run completes the loop, resuming at the unfinished step.
+    first = run_json(loop_home, fast_config)
+    # Collected by the killed run: the ensemble's scan of the sample service (semgrep, bandit,
+    # depcheck) and the bundled reports of the tools outside it (gitleaks, pip-audit).
     findings = first["findings"]
     assert findings["by_tool"] == {
         "bandit": 17,
@@ -47,63 +57,39 @@ def test_the_main_job_runs_the_loop_and_a_second_run_changes_nothing(
         "pip-audit": 11,
         "semgrep": 22,
     }
-    assert findings["new"] == 60 and findings["fixed"] == 0
-    assert findings["indexed"] == 60 and findings["review_queue"] == 60
-    # The sample team's decisions: 49 findings, 22 of them judged by two reviewers.
-    assert first["labels"]["imported"] == 71 and first["labels"]["unmatched"] == 0
+    assert findings["new"] == findings["fixed"] == 0 and findings["indexed"] == 60
+    assert findings["review_queue"] == 11  # the pip-audit findings nobody judged
+    # The sample team's decisions (49 findings, 22 judged twice), imported once, by run 1.
+    assert first["labels"]["imported"] == 0 and first["labels"]["already"] == 71
     snapshot = first["snapshot"]
-    assert snapshot["created"] and snapshot["decided"] == 49
-    assert snapshot["train"] + snapshot["eval"] == 49 and snapshot["eval"] >= 5
+    assert snapshot["decided"] == 49 and snapshot["eval"] >= 5
+    assert snapshot["train"] + snapshot["eval"] == 49
     assert first["gate"]["passed"], first["gate"]
-    # Trained, evaluated against the base model, registered with the decision recorded.
+    # Trained, evaluated against the base model, registered once with its decision.
     model = first["model"]
     assert model["version"] == "1" and "challenger" in model["aliases"]
     assert set(model["evaluations"]) == {"candidate", "base"}
     assert model["decision"].startswith(("promoted over base model", "kept base model"))
     assert ("champion" in model["aliases"]) == model["promoted"]
     assert [run.split()[0] for run in first["dagster_runs"]] == ["ingest_job", "retrain_job"]
+    assert store_state(loop_home)["labels"] == killed["labels"]
+    assert not any(training.glob("snapshot-*/*/*.partial"))
 
-    # The runs and every asset of the graph are in the Dagster instance `dagster dev` reads.
+    # Every run and every asset of the graph are in the instance `dagster dev` reads.
     instance = dg.DagsterInstance.from_config(str(loop_home / "dagster"))
-    runs = instance.get_runs()
-    assert sorted(r.job_name for r in runs) == ["ingest_job", "retrain_job"]
-    assert all(r.is_success for r in runs)
-    made = {key.to_user_string() for key in instance.get_asset_keys()}
-    assert made >= {
-        "findings",
-        "finding_embeddings",
-        "review_queue",
-        "corpus_snapshot",
-        "sft_dataset",
-        "dpo_dataset",
-        "grpo_prompts",
-        "lora_adapter",
-        "rl_adapter",
-        "model_evaluation",
-        "registered_model",
-    }
+    finished = sorted(r.job_name for r in instance.get_runs() if r.is_success)
+    assert finished == ["ingest_job", "ingest_job", "retrain_job"]
+    assert {key.to_user_string() for key in instance.get_asset_keys()} >= EVERY_ASSET
     instance.dispose()
-    before = _counts(loop_home)
+    before = store_state(loop_home)
 
-    second = run_json(loop_home, fast_config)
-    assert second["findings"]["new"] == 0 and second["findings"]["fixed"] == 0
-    assert second["findings"]["embedded"] == 0
-    assert second["labels"]["imported"] == 0 and second["labels"]["already"] == 71
-    assert second["snapshot"]["id"] == snapshot["id"] and not second["snapshot"]["created"]
-    assert [run.split()[0] for run in second["dagster_runs"]] == ["ingest_job"]
-    assert second["model"]["version"] == "1"
-    assert _counts(loop_home) == before
-    registry = ModelRegistry(f"sqlite:///{loop_home / 'mlflow.db'}", "flywheel-coder")
-    assert [v["version"] for v in registry.versions()] == ["1"]
-
-    # What a person sees: the stages, the counts, the verdicts, and how to open the UIs.
-    done = subprocess.run(
-        [FLYWHEEL, "run"], env=loop_env(loop_home, fast_config), capture_output=True, text=True
-    )
+    # 3. Again, as a person would read it: nothing new, nothing trained, the UIs to open.
+    done = subprocess.run([FLYWHEEL, "run"], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     for expected in (
         "retrain (skipped: snapshot already trained)",
         "Findings 60 stored",
+        "0 new",
         "Labels 0 imported, 71 already there",
         "Gate passed",
         "Evaluation (held out)",
@@ -114,4 +100,7 @@ def test_the_main_job_runs_the_loop_and_a_second_run_changes_nothing(
         "flywheel ui",
     ):
         assert expected in done.stdout, expected
-    assert _counts(loop_home) == before
+    assert "INFO" not in done.stdout + done.stderr  # no library log lines in the summary
+    assert store_state(loop_home) == before
+    registry = ModelRegistry(f"sqlite:///{loop_home / 'mlflow.db'}", "flywheel-coder")
+    assert [v["version"] for v in registry.versions()] == ["1"]
