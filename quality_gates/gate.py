@@ -418,7 +418,7 @@ def evaluate(
                 "class_name": "SiteBuilder",
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
+                    "base_directory": str(docs_dir.resolve()),  # GX refuses relative paths
                 },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },

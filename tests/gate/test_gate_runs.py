@@ -55,6 +55,21 @@ def test_a_gate_run_is_stored_with_its_data_docs(
     assert [r.passed for r in gate_history(corpus_store.engine)] == [True, False]
 
 
+def test_a_relative_reports_folder_works(
+    corpus_store: FindingsStore,
+    thresholds_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The default data folder is relative (./.flywheel); GX's data docs refuse relative paths.
+    monkeypatch.chdir(tmp_path)
+    thresholds = load_thresholds(thresholds_file)
+    snapshot, _ = create_snapshot(corpus_store.engine, _policy(thresholds))
+    report = run_gate(corpus_store.engine, snapshot.id, thresholds, Path(".flywheel/reports"))
+    assert report.passed and Path(report.docs_path).is_file()
+    assert (tmp_path / ".flywheel" / "reports").is_dir()
+
+
 def test_gating_an_unknown_snapshot_writes_nothing(
     corpus_store: FindingsStore, tmp_path: Path
 ) -> None:
