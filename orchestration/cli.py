@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -68,8 +68,9 @@ def run(
 
     settings = settings_or_exit()
     store_or_exit(settings).close()  # a clear error now for a bad FLYWHEEL_DB_URL
-    # MLflow logs its store migrations at INFO on first use; the summary says what happened.
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    # MLflow logs its store migrations at INFO on first use (its own logger setup reads this
+    # variable when mlflow is imported); the summary says what happened.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     started = time.perf_counter()
     try:
         if as_json:
