@@ -267,19 +267,17 @@ def _gate_dict(report) -> dict[str, Any]:
 
 
 def _model_dict(settings: Settings, registry, version: dict[str, Any], work) -> dict[str, Any]:
-    import json
+    from orchestration.train import Evaluation
 
-    evaluations = {}
-    if work.evaluation_file.is_file():
-        stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
-        evaluations = {
-            name: {
-                "vulnerability_rate": report["vulnerability_rate"],
-                "utility": report["utility"],
-                "samples": report["samples"],
-            }
-            for name, report in stored["reports"].items()
+    stored = Evaluation.read(work)
+    evaluations = {
+        name: {
+            "vulnerability_rate": report.vulnerability_rate,
+            "utility": report.utility,
+            "samples": report.samples,
         }
+        for name, report in (stored.reports.items() if stored else [])
+    }
     return {
         "name": settings.model_name,
         "version": version["version"],

@@ -361,6 +361,24 @@ class Evaluation:
     champion_version: str | None
     ran: bool
 
+    @classmethod
+    def read(cls, work: TrainingWork) -> Evaluation | None:
+        """The stored evaluation.json of this work, or None when there is none yet."""
+        if not work.evaluation_file.is_file():
+            return None
+        stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
+        reports = {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()}
+        return cls(reports, stored["champion_version"], ran=False)
+
+    def documents(self) -> dict[str, Any]:
+        return {k: v.model_dump(mode="json") for k, v in self.reports.items()}
+
+    def write(self, work: TrainingWork) -> None:
+        _write_json(
+            work.evaluation_file,
+            {"champion_version": self.champion_version, "reports": self.documents()},
+        )
+
     def incumbent(self) -> tuple[str, str]:
         """(key in `reports`, how the decision names it)."""
         if self.champion_version:
@@ -378,17 +396,13 @@ def evaluate_step(settings: Settings, work: TrainingWork, config: TrainConfig) -
     if not is_trained_model(candidate):
         raise TrainingRefused(f"{candidate}: training has not finished")
     registry = registry_for(settings)
-    if work.evaluation_file.is_file():
-        stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
+    stored = Evaluation.read(work)
+    if stored is not None:
         # Reused while it compares with today's champion, and always once registered (the
         # registered version's decision was made on it; it may be the champion itself now).
         registered = _registered(registry, work.lineage()) is not None
-        if registered or stored["champion_version"] == registry.alias_version("champion"):
-            return Evaluation(
-                {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()},
-                stored["champion_version"],
-                ran=False,
-            )
+        if registered or stored.champion_version == registry.alias_version("champion"):
+            return stored
     try:
         prompts = _eval_prompts(DatasetBundle.read(work.datasets("eval")))
     except DatasetError as error:
@@ -399,14 +413,9 @@ def evaluate_step(settings: Settings, work: TrainingWork, config: TrainConfig) -
         settings, registry, prompts, str(candidate), work.lineage()["base_model"], config, scratch
     )
     shutil.rmtree(scratch, ignore_errors=True)
-    _write_json(
-        work.evaluation_file,
-        {
-            "champion_version": champion_version,
-            "reports": {k: v.model_dump(mode="json") for k, v in reports.items()},
-        },
-    )
-    return Evaluation(reports, champion_version, ran=True)
+    evaluation = Evaluation(reports, champion_version, ran=True)
+    evaluation.write(work)
+    return evaluation
 
 
 def evaluate_against(
@@ -454,14 +463,9 @@ def register_step(
     from quality_gates.trigger import record_lineage
     from registry.promotion import decide
 
-    if not work.evaluation_file.is_file():
+    evaluation = Evaluation.read(work)
+    if evaluation is None:
         raise TrainingRefused(f"{work.evaluation_file}: the candidate was not evaluated")
-    stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
-    evaluation = Evaluation(
-        {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()},
-        stored["champion_version"],
-        ran=False,
-    )
     lineage = work.lineage()
     tags = {f"lineage.{k}": str(v) for k, v in lineage.items()}
     manifests = read_manifests(work)
@@ -485,7 +489,7 @@ def register_step(
             documents={
                 "gate_report.json": gate.model_dump(mode="json") if gate else {},
                 "datasets.json": manifests,
-                "evaluation.json": stored["reports"],
+                "evaluation.json": evaluation.documents(),
             },
             model_dir=model_dir,
         )
