@@ -7,8 +7,17 @@ PostgreSQL tests use the server at FLYWHEEL_TEST_PG_URL (default: 127.0.0.1:5432
 
 from __future__ import annotations
 
-import hashlib
 import os
+
+# `make test` runs one xdist worker per core. A worker's torch and ONNX Runtime would each
+# start a thread per core too, so two workers training or embedding at once oversubscribe
+# the machine (the slowest tests ran ~2.5x longer beside each other than alone). One thread
+# per worker, set before torch is imported; subprocesses the tests start inherit it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
+
+import hashlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path

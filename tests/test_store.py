@@ -51,3 +51,15 @@ def test_opening_a_store_migrates_it(db_url: str) -> None:
     assert store.count() == 0
     assert store.findings(FindingFilter(statuses=[Status.OPEN], min_severity=Severity.HIGH)) == []
     store.close()
+
+
+def test_sqlite_store_uses_wal_and_large_pages(tmp_path) -> None:
+    """The settings the ingest speed depends on (docs/benchmarks.md): a new file gets 16 KiB
+    pages, WAL, and a 64 MiB cache on every connection."""
+    FindingsStore(f"sqlite:///{tmp_path / 'f.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 16384
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65536
+    engine.dispose()
