@@ -1,16 +1,22 @@
 """Benchmark: embed realistic findings into the Qdrant index, and search it.
 
     .venv/bin/python bench/embed.py [--findings 20000] [--steps 2000,5000,10000,20000]
+                                    [--beyond 50000,100000]
 
 Generates a SARIF report whose findings carry realistic code contexts (a 15-line context
 region of a Python handler around the flagged line, identifiers varied per finding: no two
 texts are equal, so nothing is saved by deduplication), ingests it into an empty SQLite store
 in growing steps, and after each step runs the incremental `FindingIndex.sync` (embedding +
 batched local-mode writes) and times `similar` (200 queries, k=10; unfiltered and with a
-service filter). Embedding uses the configured default: all-MiniLM-L6-v2, ONNX backend, 128
-tokens. Prints a line per step, then one JSON line last with `embed_per_s` (findings per
+service filter). Embedding uses the default: all-MiniLM-L6-v2, ONNX int8 backend, 128 tokens
+(`--backend onnx` for float32, `torch` for sentence-transformers itself). Prints a line per step, then one JSON line last with `embed_per_s` (findings per
 second through the whole sync: text, embedding, upsert) and `similar_p95_ms` at the largest
 size in local mode.
+
+`--beyond` then grows the local collection past what is worth embedding on two cores: copies
+of the real points (each vector with a little noise, renormalized; the payload of its
+original) up to each size given, and times `similar` and reopening the folder again. This is
+how local mode's search degrades with size (`beyond` in the JSON line).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +115,72 @@ def generate(path: Path, start: int, count: int) -> None:
     path.write_bytes(orjson.dumps(document))
 
 
+def time_similar(index: FindingIndex, ids: list[int], service: str) -> tuple[float, float]:
+    plain, filtered = [], []
+    for finding_id in ids:
+        t = time.perf_counter()
+        index.similar(finding_id, k=10)
+        plain.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        index.similar(finding_id, k=10, filters=SimilarFilter(service=service))
+        filtered.append(time.perf_counter() - t)
+    return round(p95(plain), 1), round(p95(filtered), 1)
+
+
+def grow_beyond(
+    index: FindingIndex, folder: Path, real: int, service: str, args, rng: random.Random
+) -> list[dict]:
+    """Noisy copies of the real points up to each size; similar p95 and reopen time there."""
+    from qdrant_client import models
+
+    originals, offset = [], None
+    while True:
+        points, offset = index.client.scroll(
+            index.collection, limit=5_000, offset=offset, with_payload=True, with_vectors=True
+        )
+        originals += points
+        if offset is None:
+            break
+    noise = np.random.default_rng(11)
+    real_ids = [int(p.id) for p in originals]
+    out, next_id = [], 10_000_000
+    for size in sorted(int(s) for s in args.beyond.split(",")):
+        t = time.perf_counter()
+        while index.count() < size:
+            batch = [originals[i % len(originals)] for i in range(next_id, next_id + 1_000)]
+            vectors = np.asarray([p.vector for p in batch], dtype=np.float32)
+            vectors += noise.normal(0, 0.02, vectors.shape).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            count = min(1_000, size - index.count())
+            index.client.upsert(
+                index.collection,
+                points=models.Batch(
+                    ids=list(range(next_id, next_id + count)),
+                    vectors=vectors[:count].tolist(),
+                    payloads=[p.payload for p in batch[:count]],
+                ),
+                wait=True,
+            )
+            next_id += count
+        grow_s = time.perf_counter() - t
+        plain, filtered = time_similar(index, rng.sample(real_ids, args.queries), service)
+        index.client.close()
+        t = time.perf_counter()
+        index.client = open_client(folder)
+        reopen_s = time.perf_counter() - t
+        row = {
+            "points": index.count(),
+            "upsert_per_s": round((size - real) / grow_s) if size > real else None,
+            "similar_p95_ms": plain,
+            "similar_filtered_p95_ms": filtered,
+            "reopen_s": round(reopen_s, 2),
+        }
+        real = size
+        out.append(row)
+        print(json.dumps(row), flush=True)
+    return out
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] * 1000
 
@@ -117,14 +190,28 @@ def main() -> None:
     parser.add_argument("--findings", type=int, default=20_000)
     parser.add_argument("--steps", default="2000,5000,10000,20000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--beyond", default="", help="e.g. 50000,100000 (see the docstring)")
+    parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "onnx", "torch"])
     args = parser.parse_args()
     steps = sorted({int(s) for s in args.steps.split(",")} | {args.findings})
     steps = [s for s in steps if s <= args.findings]
     work = Path(tempfile.mkdtemp(prefix="flywheel-embed-"))
     store = FindingsStore(f"sqlite:///{work / 'findings.db'}")
     t = time.perf_counter()
-    embedder = Embedder(cache_dir=work / "onnx")
+    embedder = Embedder(backend=args.backend, cache_dir=work / "onnx")
     load_s = time.perf_counter() - t
+    # The model's own share of the sync (tokenize + ONNX + pooling), to say where time goes.
+    model_time = [0.0, 0]
+    embed = embedder.embed
+
+    def timed_embed(texts: list[str]):
+        started = time.perf_counter()
+        vectors = embed(texts)
+        model_time[0] += time.perf_counter() - started
+        model_time[1] += len(texts)
+        return vectors
+
+    embedder.embed = timed_embed  # type: ignore[method-assign]
     index = FindingIndex(open_client(work / "qdrant"), embedder)
     rng = random.Random(7)
     done, embedded_total, embed_seconds, rows = 0, 0, 0.0, []
@@ -148,24 +235,22 @@ def main() -> None:
                 limit=args.queries, offset=rng.randrange(max(1, step - args.queries))
             )
         ]
-        plain, filtered = [], []
-        for finding_id in ids:
-            t = time.perf_counter()
-            index.similar(finding_id, k=10)
-            plain.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            index.similar(finding_id, k=10, filters=SimilarFilter(service=f"svc{steps[0]}"))
-            filtered.append(time.perf_counter() - t)
+        plain, filtered = time_similar(index, ids, f"svc{steps[0]}")
         row = {
             "points": index.count(),
             "embedded": stats.embedded,
             "sync_s": round(seconds, 2),
             "embed_per_s": round(stats.embedded / seconds, 1),
-            "similar_p95_ms": round(p95(plain), 1),
-            "similar_filtered_p95_ms": round(p95(filtered), 1),
+            "similar_p95_ms": plain,
+            "similar_filtered_p95_ms": filtered,
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
+    beyond = (
+        grow_beyond(index, work / "qdrant", rows[-1]["points"], f"svc{steps[0]}", args, rng)
+        if args.beyond
+        else []
+    )
     t = time.perf_counter()
     again = index.sync(store)
     resync_s = time.perf_counter() - t
@@ -176,6 +261,7 @@ def main() -> None:
     reopened.close()
     final = {
         "embed_per_s": round(embedded_total / embed_seconds, 1),
+        "model_per_s": round(model_time[1] / model_time[0], 1),
         "similar_p95_ms": rows[-1]["similar_p95_ms"],
         "similar_filtered_p95_ms": rows[-1]["similar_filtered_p95_ms"],
         "points": rows[-1]["points"],
@@ -186,6 +272,7 @@ def main() -> None:
         "backend": embedder.backend,
         "max_tokens": embedder.max_tokens,
         "by_size": rows,
+        "beyond": beyond,
         "cpus": os.cpu_count(),
     }
     print(json.dumps(final))

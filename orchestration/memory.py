@@ -12,7 +12,7 @@ class VectorIndexResource(dg.ConfigurableResource):
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     model: str = "all-MiniLM-L6-v2"
-    backend: str = "onnx"
+    backend: str = "onnx-int8"
     max_tokens: int = 128
     onnx_cache: str | None = None
     queue_path: str = "review_queue.json"  # where the `review_queue` asset writes the queue

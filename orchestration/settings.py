@@ -65,8 +65,11 @@ class Settings(BaseSettings):
         default="all-MiniLM-L6-v2",
         description="sentence-transformers model (name or folder); the default is bundled",
     )
-    embedding_backend: Literal["onnx", "torch"] = Field(
-        default="onnx", description="onnx: the model exported once and run with ONNX Runtime"
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        default="onnx-int8",
+        description="onnx: the model exported once and run with ONNX Runtime; onnx-int8: "
+        "that export with int8 weights (about twice as fast on CPU, ~0.99 cosine); torch: "
+        "sentence-transformers itself (used on a GPU)",
     )
     embedding_max_tokens: int = Field(default=128, ge=16, le=8192)
     labels_required: int = Field(

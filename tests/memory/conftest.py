@@ -9,8 +9,13 @@ from ingest.memory.embedder import Embedder
 
 @pytest.fixture(scope="session")
 def embedder(onnx_cache: Path) -> Embedder:
-    """The default model on the default backend (ONNX, exported once per session)."""
+    """The default model on the default backend (ONNX int8, exported once per session)."""
     return Embedder(cache_dir=onnx_cache)
+
+
+@pytest.fixture(scope="session")
+def fp32_embedder(onnx_cache: Path) -> Embedder:
+    return Embedder(backend="onnx", cache_dir=onnx_cache)
 
 
 @pytest.fixture(scope="session")
