@@ -13,6 +13,7 @@ register again when that snapshot was already trained under the same config.
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,12 +109,19 @@ def loop_settings(settings: Settings) -> Settings:
 
 def _execute(defs, job_name: str, instance, run_config: dict[str, Any], summary: LoopSummary):
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        run_config={**QUIET, **run_config},
-        instance=instance,
-        tags={"flywheel/origin": "flywheel run"},
-        raise_on_error=False,
-    )
+    sigterm = signal.getsignal(signal.SIGTERM)
+    try:
+        result = job.execute_in_process(
+            run_config={**QUIET, **run_config},
+            instance=instance,
+            tags={"flywheel/origin": "flywheel run"},
+            raise_on_error=False,
+        )
+    finally:
+        # Dagster leaves SIGTERM mapped to SIGINT's handler, which is "ignored" when
+        # `flywheel run` was started as a background job (`&`, nohup): `kill` would no longer
+        # stop the run, nor the processes it starts (an ignored signal survives exec).
+        signal.signal(signal.SIGTERM, sigterm)
     summary.dagster_runs.append(f"{job_name} {result.run_id}")
     return result
 

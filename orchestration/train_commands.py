@@ -4,6 +4,7 @@ half of the loop."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -241,9 +242,18 @@ def serve(
     bound = server.server_address[1]
     out.print(f"serving {escape(uri)} at http://{host}:{bound}/v1 (Ctrl-C to stop)")
     out.file.flush()  # a supervisor (or a test) reads the address from the first line
+    # SIGTERM (what supervisors, Kubernetes and `kill` send) stops the server like Ctrl-C. Set
+    # explicitly: a disposition inherited as "ignored" (a parent started from a background job,
+    # or a Dagster process, maps SIGTERM to its ignored SIGINT) would otherwise survive exec
+    # and leave a server that cannot be stopped but by SIGKILL.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

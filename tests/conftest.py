@@ -8,6 +8,7 @@ PostgreSQL tests use the server at FLYWHEEL_TEST_PG_URL (default: 127.0.0.1:5432
 from __future__ import annotations
 
 import os
+import signal
 
 # `make test` runs one xdist worker per core. A worker's torch and ONNX Runtime would each
 # start a thread per core too, so two workers training or embedding at once oversubscribe
@@ -16,6 +17,13 @@ import os
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_name, "1")
+
+# A test run started as a background job (`make test &`, some CI runners) inherits SIGINT
+# ignored. Dagster's in-process runs then map SIGTERM to that ignored SIGINT, and an ignored
+# signal survives exec: every server a later test starts would ignore `terminate()`. Python's
+# own SIGINT handler, as in a foreground run.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import hashlib
 import uuid

@@ -46,13 +46,24 @@ retrain_min_new_labels: 200
 """
 
 
-def synthetic_report(path: Path, count: int, start: int = 0) -> None:
+def synthetic_report(path: Path, count: int, start: int = 0, context_lines: int = 0) -> None:
+    """`count` findings of a SARIF report; `context_lines` more lines of code before each
+    flagged line make every stored finding larger (~100 bytes a line, twice: code context and
+    the raw record)."""
     rng = random.Random(start)
     results = []
     for i in range(start, start + count):
         rule, cwe = RULES[i % len(RULES)]
         body = " + ".join(rng.sample(_WORDS, 10))
-        lines = [f"def handler_{i}(request):", f"    value = {body}", f"    return sink_{i}(value)"]
+        filler = [
+            f"    step_{n} = {' * '.join(rng.sample(_WORDS, 4))}" for n in range(context_lines)
+        ]
+        lines = [
+            f"def handler_{i}(request):",
+            *filler,
+            f"    value = {body}",
+            f"    return sink_{i}(value)",
+        ]
         results.append(
             {
                 "ruleId": f"flywheel.python.{rule}",
@@ -62,10 +73,10 @@ def synthetic_report(path: Path, count: int, start: int = 0) -> None:
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": f"src/views_{i}.py"},
-                            "region": {"startLine": 3, "snippet": {"text": lines[2]}},
+                            "region": {"startLine": len(lines), "snippet": {"text": lines[-1]}},
                             "contextRegion": {
                                 "startLine": 1,
-                                "endLine": 3,
+                                "endLine": len(lines),
                                 "snippet": {"text": "\n".join(lines)},
                             },
                         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -137,12 +138,15 @@ def test_train_registers_a_version_with_lineage_and_a_decision(home, tiny_model:
     # The swap: serve the version as champion and call it like an IDE assistant would.
     if not run["promoted"]:  # the decision is tested above; serve this version regardless
         registry.client.set_registered_model_alias("flywheel-coder", "champion", "1")
+    # Started with SIGTERM ignored, as a server inherits it from a background job's Dagster
+    # process: `terminate()` below must still stop it (serve sets its own handler).
     server = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "serve", "--alias", "champion", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=dict(os.environ),
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN),
     )
     try:
         line = server.stdout.readline()
