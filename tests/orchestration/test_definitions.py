@@ -181,3 +181,33 @@ def test_flywheel_run_refuses_a_broken_decisions_file_naming_it(
     store = FindingsStore(f"sqlite:///{home / 'findings.db'}")
     assert store.count() == 60 and not store.label_states([r.id for r in store.findings()])
     store.close()
+
+
+def test_a_dagster_run_in_flywheel_run_leaves_sigterm_as_it_found_it() -> None:
+    """Started as a background job, `flywheel run` has SIGINT ignored; Dagster maps SIGTERM to
+    SIGINT's disposition when a run ends, which would make the rest of the run (and every
+    process it starts) deaf to `kill`."""
+    import signal
+
+    from orchestration.loop import LoopSummary, _execute
+
+    @dg.op
+    def noop() -> None:
+        return None
+
+    @dg.job
+    def tiny() -> None:
+        noop()
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        summary = LoopSummary()
+        result = _execute(
+            dg.Definitions(jobs=[tiny]), "tiny", dg.DagsterInstance.ephemeral(), {}, summary
+        )
+        assert result.success and summary.dagster_runs[0].startswith("tiny ")
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
