@@ -92,6 +92,16 @@ def test_int8_vectors_stay_near_the_models_and_keep_the_neighbours(
     assert float(np.mean(kept)) >= 0.85
 
 
+def test_a_texts_vector_does_not_depend_on_what_it_is_embedded_with(embedder: Embedder) -> None:
+    """Dynamic int8 quantization scales activations per model call: the default backend embeds
+    one text per call so the same text always gets the same vector."""
+    text = "sql-injection | CWE-89 | cursor.execute('SELECT * FROM t WHERE id=' + uid)"
+    others = [f"weak-hash | CWE-328 | hashlib.md5(secret_{i}).hexdigest() * {i}" for i in range(20)]
+    alone = embedder.embed([text])[0]
+    among = embedder.embed([*others, text, *others])[20]
+    assert np.array_equal(alone, among)
+
+
 def test_similar_code_is_nearer_than_unrelated_code(embedder: Embedder) -> None:
     a, b, c = embedder.embed(
         [
