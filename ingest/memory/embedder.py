@@ -69,6 +69,7 @@ class Embedder:
         batch_size: int | None = None,
         cache_dir: Path | None = None,
         device: str | None = None,
+        threads: int | None = None,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -94,7 +95,9 @@ class Embedder:
         self._onnx: _OnnxRunner | None = None
         self.backend: Backend = "torch"
         if backend != "torch" and self._st.device.type == "cpu":
-            runner = _OnnxRunner.build(self._st, cache_dir, quantized=backend == "onnx-int8")
+            runner = _OnnxRunner.build(
+                self._st, cache_dir, quantized=backend == "onnx-int8", threads=threads
+            )
             if runner is not None:
                 self._onnx, self.backend = runner, backend
 
@@ -162,10 +165,13 @@ class _OnnxRunner:
         # One single-threaded session run from `workers` threads at once (ONNX Runtime's run
         # is thread-safe and releases the GIL): a small model parallelizes better across
         # batches than inside one batch's operators.
-        self.pool = ThreadPoolExecutor(workers, "onnx-embed") if workers > 1 else None
+        self.workers = workers
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None
 
     @classmethod
-    def build(cls, st, cache_dir: Path | None, *, quantized: bool) -> _OnnxRunner | None:
+    def build(
+        cls, st, cache_dir: Path | None, *, quantized: bool, threads: int | None
+    ) -> _OnnxRunner | None:
         from sentence_transformers.models import Normalize, Pooling, Transformer
 
         modules = list(st)
@@ -226,7 +232,7 @@ class _OnnxRunner:
         options.intra_op_num_threads = 1
         session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         normalize = any(isinstance(m, Normalize) for m in modules)
-        workers = max(1, torch.get_num_threads())
+        workers = max(1, threads or torch.get_num_threads())
         return cls(session, tokenizer, mode, normalize, set(names), workers)
 
     def encode(self, texts: list[str], max_tokens: int) -> dict[str, np.ndarray]:
@@ -237,9 +243,12 @@ class _OnnxRunner:
         return {n: encoded[n].astype(np.int64) for n in names}
 
     def run_all(self, encoded: list[dict[str, np.ndarray]]) -> Iterator[np.ndarray]:
-        if self.pool is None:
+        if self.workers == 1 or len(encoded) == 1:
             return map(self.run, encoded)
-        return self.pool.map(self.run, encoded)
+        # Made on first use and again in a forked child, where the parent's threads are gone.
+        if self._pool is None or self._pool[0] != os.getpid():
+            self._pool = (os.getpid(), ThreadPoolExecutor(self.workers, "onnx-embed"))
+        return self._pool[1].map(self.run, encoded)
 
     def run(self, encoded: dict[str, np.ndarray]) -> np.ndarray:
         feeds = {n: encoded[n] for n in self.inputs}

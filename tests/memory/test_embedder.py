@@ -116,3 +116,33 @@ def test_similar_code_is_nearer_than_unrelated_code(embedder: Embedder) -> None:
 def test_unknown_model_is_named(tmp_path) -> None:
     with pytest.raises(EmbeddingError, match="no-such-model"):
         Embedder(str(tmp_path / "no-such-model"))
+
+
+def test_two_threads_give_the_same_vectors_also_in_a_forked_child(onnx_cache) -> None:
+    """The ONNX runner's calls run on a thread per core (tests run one thread per worker, so
+    two are asked for here). Its pool does not survive fork: a child that reuses the parent's
+    embedder (a forking executor) must start its own threads, not wait on gone ones."""
+    import os
+    import select
+    import signal
+
+    texts = [f"subprocess.run(cmd_{i}, shell=True)" for i in range(6)]
+    threaded = Embedder(cache_dir=onnx_cache, threads=2)
+    expected = Embedder(cache_dir=onnx_cache, threads=1).embed(texts)
+    assert threaded._onnx is not None and threaded._onnx.workers == 2
+    assert np.array_equal(threaded.embed(texts), expected)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: embed, report, exit without running pytest's teardown
+        try:
+            same = np.array_equal(threaded.embed(texts), expected)
+            os.write(write, b"1" if same else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 60)
+    if not ready:  # waiting on the parent's threads: the failure this test guards against
+        os.kill(pid, signal.SIGKILL)
+    answer = os.read(read, 1) if ready else b"hung"
+    os.waitpid(pid, 0)
+    assert answer == b"1"
