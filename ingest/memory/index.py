@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -129,6 +130,24 @@ def open_client(path: Path | None = None, url: str | None = None, api_key: str |
         ) from None
 
 
+def _tune_local_storage(client: QdrantClient, collection: str) -> None:
+    """WAL and synchronous=NORMAL on local mode's SQLite file of points.
+
+    Local mode commits every point on its own, by default with a rollback journal and an fsync
+    per commit: 1.3 ms and 0.8 ms of CPU per point here, competing with the embedding for the
+    same cores. In WAL mode: 0.2 ms. The index is derived from the store (a sync rebuilds
+    whatever a power cut loses), and WAL still survives the process crashing. Reached through
+    qdrant-client's internals, so anything unexpected leaves the defaults alone."""
+    storage = getattr(
+        getattr(getattr(client._client, "collections", {}).get(collection), "storage", None),
+        "storage",
+        None,
+    )
+    if isinstance(storage, sqlite3.Connection):
+        storage.execute("PRAGMA journal_mode=WAL")
+        storage.execute("PRAGMA synchronous=NORMAL")
+
+
 def payload_of(record: FindingRecord, tools: list[str], label: LabelState | None) -> dict:
     if record.status == "fixed":
         remediation = "fixed"
@@ -170,6 +189,8 @@ class FindingIndex:
         self.collection = collection or f"findings-{slug}"
         self.local = client._client.__class__.__name__ == "QdrantLocal"
         self._ensure_collection()
+        if self.local:
+            _tune_local_storage(client, self.collection)
 
     def close(self) -> None:
         self.client.close()

@@ -8,6 +8,7 @@ no server can be started on the CI machine, so there they skip and say why)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -145,6 +146,11 @@ def test_index_survives_reopening(embedder: Embedder, qdrant_path: Path, store, 
         assert second.sync(store).unchanged == 5
     finally:
         second.close()
+    # Local mode's points file is in WAL mode (one fsync-free commit per point, not two fsyncs).
+    (points_file,) = qdrant_path.glob(f"collection/{first.collection}/*.sqlite")
+    with sqlite3.connect(points_file) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT count(*) FROM points").fetchone()[0] == 5
 
 
 def test_similar_finds_the_same_pattern_and_filters_exactly(index: FindingIndex, store, tmp_path):

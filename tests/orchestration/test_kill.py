@@ -88,8 +88,8 @@ def test_sigkill_during_embedding_keeps_the_index_usable_and_the_rerun_completes
     storage = home / "qdrant" / "collection"
     env = {**os.environ, "FLYWHEEL_HOME": str(home), "HF_HUB_OFFLINE": "1"}
 
-    def writing() -> bool:  # Qdrant's local storage has some points, not all
-        return sum(_size(p) for p in storage.glob("*/storage.sqlite")) > 200_000
+    def writing() -> bool:  # Qdrant's local storage (file + write-ahead log) has some points
+        return sum(_size(p) for p in storage.glob("*/storage.sqlite*")) > 200_000
 
     kill_when([FLYWHEEL, "embed", "--json"], env, writing)
     assert store_state(home) == before
