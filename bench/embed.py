@@ -246,14 +246,15 @@ def main() -> None:
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
+    t = time.perf_counter()
+    again = index.sync(store)
+    resync_s = time.perf_counter() - t
+    # After the re-sync: the copies are not in the store, and a sync would delete them.
     beyond = (
         grow_beyond(index, work / "qdrant", rows[-1]["points"], f"svc{steps[0]}", args, rng)
         if args.beyond
         else []
     )
-    t = time.perf_counter()
-    again = index.sync(store)
-    resync_s = time.perf_counter() - t
     index.close()
     t = time.perf_counter()
     reopened = FindingIndex(open_client(work / "qdrant"), embedder)
