@@ -58,7 +58,8 @@ def resolve_model(model: str) -> str:
 
 
 class Embedder:
-    """Embeds texts in batches sorted by length (little padding)."""
+    """Embeds texts in batches sorted by length (little padding). `threads`: ONNX calls run at
+    once on CPU (default: torch's thread count, one per core; tests run one per worker)."""
 
     def __init__(
         self,
