@@ -55,8 +55,9 @@ def test_environment_and_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         ("FLYWHEEL_DB_URL", "mysql://root@db/x", "is not a SQLite or PostgreSQL URL"),
         ("FLYWHEEL_MAX_REPORT_MB", "0", "greater than or equal to 1"),
         ("FLYWHEEL_MAX_REPORT_MB", "lots", "valid integer"),
+        ("FLYWHEEL_EMBEDDING_BACKEND", "int4", "'onnx-int8', 'onnx' or 'torch'"),
     ],
-    ids=["unknown-database", "zero-limit", "not-a-number"],
+    ids=["unknown-database", "zero-limit", "not-a-number", "unknown-embedding-backend"],
 )
 def test_bad_values_are_refused_with_the_reason(
     monkeypatch: pytest.MonkeyPatch,
