@@ -14,6 +14,7 @@ register again when that snapshot was already trained under the same config.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,7 +122,8 @@ def _execute(defs, job_name: str, instance, run_config: dict[str, Any], summary:
         # Dagster leaves SIGTERM mapped to SIGINT's handler, which is "ignored" when
         # `flywheel run` was started as a background job (`&`, nohup): `kill` would no longer
         # stop the run, nor the processes it starts (an ignored signal survives exec).
-        signal.signal(signal.SIGTERM, sigterm)
+        if threading.current_thread() is threading.main_thread():  # only it may set handlers
+            signal.signal(signal.SIGTERM, sigterm)
     summary.dagster_runs.append(f"{job_name} {result.run_id}")
     return result
 
