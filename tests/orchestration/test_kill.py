@@ -13,6 +13,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from ingest.memory.index import _UPSERT_BATCH
 from orchestration.loop import SAMPLE_DECISIONS
 from tests.conftest import EXAMPLES, seed_models
 from tests.gate.conftest import synthetic_report
@@ -82,7 +83,11 @@ def test_sigkill_during_embedding_keeps_the_index_usable_and_the_rerun_completes
     home = seed_models(tmp_path / "home", onnx_cache)
     _labelled_sample(home)
     report = tmp_path / "more.sarif"
-    synthetic_report(report, 300)
+    # More than two of the index's 512-point write batches: the kill lands after the first
+    # batch is stored and while a later one is still being embedded (local-mode writes in WAL
+    # mode take ~0.2 ms a point, too short a window to hit inside one batch).
+    synthetic_report(report, 1_200)
+    assert 1_200 > 2 * _UPSERT_BATCH
     _flywheel(home, "ingest", str(report), "--service", "more")
     before = store_state(home)
     storage = home / "qdrant" / "collection"
