@@ -9,9 +9,10 @@ texts are equal, so nothing is saved by deduplication), ingests it into an empty
 in growing steps, and after each step runs the incremental `FindingIndex.sync` (embedding +
 batched local-mode writes) and times `similar` (200 queries, k=10; unfiltered and with a
 service filter). Embedding uses the default: all-MiniLM-L6-v2, ONNX int8 backend, 128 tokens
-(`--backend onnx` for float32, `torch` for sentence-transformers itself). Prints a line per step, then one JSON line last with `embed_per_s` (findings per
-second through the whole sync: text, embedding, upsert) and `similar_p95_ms` at the largest
-size in local mode.
+(`--backend onnx` for float32, `torch` for sentence-transformers itself). Prints a line per
+step, then one JSON line last with `embed_per_s` (findings per second through the whole sync:
+text, embedding, upsert), `model_per_s` (the model's share alone) and `similar_p95_ms` at the
+largest size in local mode.
 
 `--beyond` then grows the local collection past what is worth embedding on two cores: copies
 of the real points (each vector with a little noise, renormalized; the payload of its

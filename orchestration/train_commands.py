@@ -246,14 +246,10 @@ def serve(
     # explicitly: a disposition inherited as "ignored" (a parent started from a background job,
     # or a Dagster process, maps SIGTERM to its ignored SIGINT) would otherwise survive exec
     # and leave a server that cannot be stopped but by SIGKILL.
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt

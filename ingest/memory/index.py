@@ -138,11 +138,8 @@ def _tune_local_storage(client: QdrantClient, collection: str) -> None:
     same cores. In WAL mode: 0.2 ms. The index is derived from the store (a sync rebuilds
     whatever a power cut loses), and WAL still survives the process crashing. Reached through
     qdrant-client's internals, so anything unexpected leaves the defaults alone."""
-    storage = getattr(
-        getattr(getattr(client._client, "collections", {}).get(collection), "storage", None),
-        "storage",
-        None,
-    )
+    local = getattr(client._client, "collections", {}).get(collection)
+    storage = getattr(getattr(local, "storage", None), "storage", None)
     if isinstance(storage, sqlite3.Connection):
         storage.execute("PRAGMA journal_mode=WAL")
         storage.execute("PRAGMA synchronous=NORMAL")
