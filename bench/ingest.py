@@ -1,6 +1,6 @@
 """Benchmark: ingest a realistic 100,000-result SARIF over 2,000 files into SQLite, then again.
 
-    .venv/bin/python bench/ingest.py [--results 100000] [--files 2000] [--keep DIR]
+    .venv/bin/python bench/ingest.py [--results 100000] [--files 2000] [--workers 0] [--keep DIR]
 
 Phases, each in a fresh process so peak memory is the phase's own:
 1. generate: a Semgrep-like SARIF (rules with CWE tags and help text, results with message,
@@ -149,14 +149,15 @@ def generate(path: Path, results: int, files: int) -> None:
     path.write_bytes(orjson.dumps(document))
 
 
-def ingest_phase(report: Path, db: Path) -> dict[str, float]:
+def ingest_phase(report: Path, db: Path, workers: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     from ingest.pipeline import IngestOptions, ingest_paths
     from ingest.store import FindingsStore
 
     store = FindingsStore(f"sqlite:///{db}")
     started = time.perf_counter()
-    summary = ingest_paths([report], store, IngestOptions(repository="bench/repo"))
+    options = IngestOptions(repository="bench/repo", workers=workers)
+    summary = ingest_paths([report], store, options)
     elapsed = time.perf_counter() - started
     if summary.failed:
         raise SystemExit(summary.failed[0].error)
@@ -168,6 +169,8 @@ def ingest_phase(report: Path, db: Path) -> dict[str, float]:
         "fixed": counts["fixed"],
         "status": summary.reports[0].status,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # The forked workers (the largest of them; 0 when none ran).
+        "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
@@ -188,6 +191,9 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=100_000)
     parser.add_argument("--files", type=int, default=2_000)
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="ingest processes (0: one per core; 1: none forked)"
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -198,7 +204,8 @@ def main() -> None:
         print(json.dumps({"seconds": time.perf_counter() - started}))
         return
     if options.phase == "ingest":
-        print(json.dumps(ingest_phase(Path(options.args[0]), Path(options.args[1]))))
+        report, db, workers = options.args
+        print(json.dumps(ingest_phase(Path(report), Path(db), int(workers))))
         return
 
     work = options.keep or Path(tempfile.mkdtemp(prefix="flywheel-bench-"))
@@ -213,19 +220,20 @@ def main() -> None:
     )
     size_mb = report.stat().st_size / 1e6
 
-    first = child("ingest", str(report), str(db))
+    first = child("ingest", str(report), str(db), str(options.workers))
     print(
         f"ingest   {options.results:,} results ({size_mb:.0f} MB SARIF): {first['seconds']:.2f} s, "
-        f"{first['new']:,} new, peak {first['rss_mb']:.0f} MB",
+        f"{first['new']:,} new, peak {first['rss_mb']:.0f} MB "
+        f"(+ worker {first['worker_rss_mb']:.0f} MB)",
         file=sys.stderr,
     )
-    again = child("ingest", str(report), str(db))
+    again = child("ingest", str(report), str(db), str(options.workers))
     print(
         f"reingest same file: {again['seconds']:.2f} s ({again['status']}), "
         f"peak {again['rss_mb']:.0f} MB",
         file=sys.stderr,
     )
-    rescanned = child("ingest", str(rescan), str(db))
+    rescanned = child("ingest", str(rescan), str(db), str(options.workers))
     print(
         f"rescan   same findings, new report: {rescanned['seconds']:.2f} s, "
         f"{rescanned['unchanged']:,} unchanged, {rescanned['new']} new, {rescanned['fixed']} fixed, "
@@ -243,6 +251,12 @@ def main() -> None:
         "reingest_s": round(again["seconds"], 2),
         "rescan_s": round(rescanned["seconds"], 2),
         "peak_rss_mb": round(max(first["rss_mb"], again["rss_mb"], rescanned["rss_mb"])),
+        # Upper bound of the ingest's processes together: a worker's pages shared with the
+        # parent (copy-on-write) count twice here.
+        "peak_rss_with_workers_mb": round(
+            max(p["rss_mb"] + p["worker_rss_mb"] for p in (first, again, rescanned))
+        ),
+        "workers": options.workers,
         "cpu_count": os.cpu_count(),
     }
     print(json.dumps(figures))

@@ -173,8 +173,18 @@ def basis_of(finding: Finding) -> tuple[str, ...] | None:
     )
 
 
-def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate]) -> None:
-    """Give each new finding a cross-tool key: the key of another tool's finding on the same
+class GroupMember(NamedTuple):
+    """What grouping needs of a new finding (see `cross_tool_keys`)."""
+
+    basis: tuple[str, ...] | None  # `basis_of` the finding
+    tool: str
+    fingerprint: str
+    start_line: int
+    end_line: int
+
+
+def cross_tool_keys(new: list[GroupMember], candidates: list[GroupCandidate]) -> list[str]:
+    """The cross-tool key of each new finding: the key of another tool's finding on the same
     weakness at overlapping lines when there is one, else a key of its own.
 
     Keys are assigned once, when a finding is first stored, so re-ingesting never moves a
@@ -184,20 +194,19 @@ def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate])
     by_basis: dict[tuple[str, ...], list[GroupCandidate]] = {}
     for candidate in candidates:
         by_basis.setdefault(candidate.basis, []).append(candidate)
-    for finding in new:
-        basis = basis_of(finding)
+    keys = []
+    for basis, tool, fingerprint, start, end in new:
         if basis is None:
-            finding.__dict__["cross_tool_key"] = digest("single", finding.tool, finding.fingerprint)
+            keys.append(digest("single", tool, fingerprint))
             continue
-        start = finding.start_line or 0
-        end = finding.end_line or start
         key = None
         for candidate in by_basis.get(basis, ()):
-            if candidate.tool == finding.tool:
+            if candidate.tool == tool:
                 continue
             if basis[0] == "sca" or (candidate.start_line <= end and start <= candidate.end_line):
                 key = candidate.key
                 break
         if key is None:
             key = digest(*basis) if basis[0] == "sca" else digest(*basis, start)
-        finding.__dict__["cross_tool_key"] = key
+        keys.append(key)
+    return keys

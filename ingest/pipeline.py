@@ -9,16 +9,16 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import orjson
 
-from ingest.context import ContextReader, git_commit, git_repository_name
+from ingest.context import git_commit, git_repository_name
 from ingest.errors import (
     EmptyReport,
     IngestError,
@@ -26,14 +26,12 @@ from ingest.errors import (
     ReportTooLarge,
     UnreadableReport,
 )
-from ingest.finding import Finding, ParsedReport
-from ingest.identity import assign_identities
+from ingest.finding import ParsedReport
 from ingest.parsers import parse_document
-from ingest.redact import Redactor
-from ingest.store import FindingsStore, PreparedRun, RunOutcome
+from ingest.prepare import Progress, prepare_runs
+from ingest.store import FindingsStore, RunOutcome
 
 DEFAULT_MAX_REPORT_BYTES = 1024 * 1024 * 1024  # 1 GiB
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass(frozen=True)
@@ -45,6 +43,7 @@ class IngestOptions:
     format: str | None = None
     max_report_bytes: int = DEFAULT_MAX_REPORT_BYTES
     scanned_at: datetime | None = None  # when the report does not say; default: now
+    workers: int = 0  # processes preparing a large report; 0: one per available core
 
 
 @dataclass
@@ -310,7 +309,16 @@ def _store_parsed(
             "closed (pass --repo or --service)"
         )
     runs = prepare_runs(
-        parsed, repository, commit, options, result.warnings, progress, holds_nul=holds_nul
+        parsed,
+        repository,
+        commit,
+        service=options.service,
+        repo=options.repo,
+        scanned_at=options.scanned_at,
+        workers=options.workers,
+        warnings=result.warnings,
+        progress=progress,
+        holds_nul=holds_nul,
     )
     result.runs = store.write_report(
         {
@@ -344,82 +352,3 @@ def _check_scope(path: Path, repository: str, service: str, tools: list[str]) ->
                     f"the {name} name is {len(value):,} characters long "
                     f"(at most {SCOPE_LIMITS[name]} bytes): {value[:60]!r}...",
                 )
-
-
-def prepare_runs(
-    parsed: ParsedReport,
-    repository: str,
-    commit: str | None,
-    options: IngestOptions,
-    warnings: list[str],
-    progress: Progress | None = None,
-    *,
-    holds_nul: bool = False,
-) -> list[PreparedRun]:
-    """Everything between parsing and storing: scope, context, redaction, identity."""
-    reader = ContextReader(options.repo) if options.repo is not None else None
-    redactor = Redactor(s for run in parsed.runs for f in run.findings for s in f.secrets)
-    total = parsed.finding_count
-    done = 0
-    now = options.scanned_at or datetime.now(UTC)
-    prepared = []
-    for run in parsed.runs:
-        run_commit = commit or run.commit
-        for finding in run.findings:
-            # Straight into __dict__: pydantic's __setattr__ costs ~1 us, and these are plain
-            # strings of the right type.
-            values = finding.__dict__
-            values["repository"] = repository
-            values["service"] = options.service
-            if values["commit"] is None:
-                values["commit"] = run_commit
-            if holds_nul:
-                strip_nul(finding)
-            if reader is not None:
-                reader.apply(finding)
-            redactor.finding(finding)
-            done += 1
-            if progress and done % 5000 == 0:
-                progress("prepared", done, total)
-        unique, repeats = assign_identities(run.findings)
-        prepared.append(
-            PreparedRun(
-                tool=run.tool,
-                tool_version=run.tool_version,
-                repository=repository,
-                service=options.service,
-                commit=run_commit,
-                scanned_at=run.scanned_at or now,
-                findings=unique,
-                record_count=len(run.findings),
-                duplicates=repeats,
-            )
-        )
-    if reader is not None:
-        warnings.extend(reader.warnings)
-    return prepared
-
-
-def strip_nul(finding: Finding) -> None:
-    """Remove NUL characters from every string of a finding (PostgreSQL cannot store them)."""
-    values = finding.__dict__
-    for name, value in values.items():
-        if isinstance(value, str) and "\x00" in value:
-            values[name] = value.replace("\x00", "")
-        elif isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
-            values[name] = [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
-    # Iteratively, in place: raw records can nest past Python's recursion limit.
-    stack: list[Any] = [finding.raw]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            for key in [k for k in current if "\x00" in k]:
-                current[key.replace("\x00", "")] = current.pop(key)
-            items = list(current.items())
-        else:
-            items = list(enumerate(current))
-        for key, item in items:
-            if isinstance(item, str) and "\x00" in item:
-                current[key] = item.replace("\x00", "")
-            elif isinstance(item, (dict, list)):
-                stack.append(item)

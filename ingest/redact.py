@@ -224,11 +224,12 @@ class Redactor:
                 elif isinstance(item, (dict, list)):
                     stack.append(item)
 
-    def finding(self, finding: Finding) -> None:
+    def finding(self, finding: Finding) -> str:
         """Redact every free-text field of `finding` in place and forget its reported secrets.
+        Returns the raw record as JSON, redacted: what the store writes.
 
-        The raw record is searched once as the JSON the store will write; only a hit pays for
-        a walk through its values.
+        The raw record is searched once as that JSON; only a hit pays for a walk through its
+        values (and a second serialization).
         """
         values = finding.__dict__
         for name in _TEXT_FIELDS:
@@ -242,5 +243,7 @@ class Redactor:
         raw_json = orjson.dumps(finding.raw).decode()
         if (self.known is not None and self.known.search(raw_json)) or might_hold_secret(raw_json):
             self._in_place(finding.raw)
+            raw_json = orjson.dumps(finding.raw).decode()
         if finding.secrets:
             finding.secrets = []
+        return raw_json

@@ -185,6 +185,7 @@ def ingest(
         commit=commit,
         format=format,
         max_report_bytes=settings.max_report_bytes,
+        workers=settings.ingest_workers,
     )
     summary = _ingest_with_progress(reports, store, options, quiet=as_json)
     if as_json:

@@ -73,6 +73,7 @@ def build_findings_asset(default_folders: list[str]) -> dg.AssetsDefinition:
             service=config.service,
             commit=config.commit,
             max_report_bytes=store.max_report_bytes,
+            workers=store.ingest_workers,
         )
         summary = ingest_paths(paths, store.store, options) if paths else IngestSummary()
         for tree in config.scan:
@@ -112,6 +113,7 @@ def scan_tree(
         repository=config.repository,
         service=config.service or tree.name,
         commit=config.commit,
+        workers=store.ingest_workers,
     )
     try:
         return ingest_parsed(scanners.ensemble().scan(tree), source, store.store, options)

@@ -34,7 +34,9 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     the embedded profile, the configured servers in production."""
     return {
         "store": FindingsStoreResource(
-            database_url=settings.database_url, max_report_mb=settings.max_report_mb
+            database_url=settings.database_url,
+            max_report_mb=settings.max_report_mb,
+            ingest_workers=settings.ingest_workers,
         ),
         "scanners": ScannerResource(
             advisory_db=str(settings.advisory_db) if settings.advisory_db else None

@@ -18,12 +18,13 @@ from ingest.cwe import cwe_class, cwes_from_tags, parse_cwe
 from ingest.finding import Finding, Kind, Severity
 from ingest.identity import (
     GroupCandidate,
-    assign_cross_tool_keys,
     assign_identities,
     basis_of,
+    cross_tool_keys,
     digest,
     identity_basis,
 )
+from ingest.store.writer import prepare_finding
 
 
 def make(**overrides: Any) -> Finding:
@@ -409,6 +410,13 @@ def stored(finding: Finding) -> GroupCandidate:
     return GroupCandidate(
         finding.tool, basis, start, finding.end_line or start, finding.cross_tool_key
     )
+
+
+def assign_cross_tool_keys(new: list[Finding], candidates: list[GroupCandidate]) -> None:
+    """Key the findings the way the writer does: from what `prepare_finding` keeps of them."""
+    keys = cross_tool_keys([prepare_finding(f).group for f in new], candidates)
+    for finding, key in zip(new, keys, strict=True):
+        finding.cross_tool_key = key
 
 
 def first_key(finding: Finding) -> Finding:

@@ -14,7 +14,14 @@ import sqlalchemy as sa
 
 from ingest.finding import Finding, Severity, Status
 from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
-from ingest.store import FindingFilter, FindingsStore, PreparedRun, Report, ScanRun
+from ingest.store import (
+    FindingFilter,
+    FindingsStore,
+    PreparedRun,
+    Report,
+    ScanRun,
+    prepare_finding,
+)
 from ingest.store.tables import FindingRecord
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -238,7 +245,7 @@ def test_a_failed_write_leaves_nothing(store: FindingsStore) -> None:
             service="",
             commit=None,
             scanned_at=T0,
-            findings=[good],
+            findings=[prepare_finding(good)],
             record_count=1,
             duplicates=0,
         ),
@@ -249,7 +256,7 @@ def test_a_failed_write_leaves_nothing(store: FindingsStore) -> None:
             service="",
             commit=None,
             scanned_at=T0,
-            findings=[broken],
+            findings=[prepare_finding(broken)],
             record_count=1,
             duplicates=0,
         ),

@@ -15,7 +15,14 @@ from ingest.finding import Severity, Status
 from ingest.store.engine import ensure_schema, make_engine
 from ingest.store.labels import LabelState, Verdict, add_label, label_states, labels_of
 from ingest.store.tables import FindingEvent, FindingRecord, LabelRecord, Report, ScanRun
-from ingest.store.writer import PreparedRun, RunOutcome, insert_report, write_run
+from ingest.store.writer import (
+    PreparedFinding,
+    PreparedRun,
+    RunOutcome,
+    insert_report,
+    prepare_finding,
+    write_run,
+)
 
 __all__ = [
     "FindingEvent",
@@ -24,11 +31,13 @@ __all__ = [
     "FindingsStore",
     "LabelRecord",
     "LabelState",
+    "PreparedFinding",
     "PreparedRun",
     "Report",
     "RunOutcome",
     "ScanRun",
     "Verdict",
+    "prepare_finding",
 ]
 
 

@@ -25,18 +25,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ingest.finding import Finding, Kind, Severity, Status
-from ingest.identity import (
-    GroupCandidate,
-    assign_cross_tool_keys,
-    cross_tool_basis,
-)
+from ingest.identity import GroupCandidate, GroupMember, basis_of, cross_tool_basis, cross_tool_keys
 from ingest.store.tables import FindingRecord, Report, ScanRun
 
 # Finding fields stored as columns of the same name (all but the transient `secrets`).
@@ -90,6 +86,47 @@ INSERT_COLUMNS = FINDING_FIELDS + _LIFECYCLE_COLUMNS
 UPDATE_OBSERVED = OBSERVED_FIELDS + ("raw", "observed_hash")
 
 
+class PreparedFinding(NamedTuple):
+    """A finding as the writer takes it: its columns ready for the driver, plus the few values
+    lifecycle and grouping need. Plain tuples and strings, so forked workers can build them
+    and send them back cheaply (a pydantic `Finding` costs ~20x more to pickle and unpickle)."""
+
+    row: tuple[Any, ...]  # FINDING_FIELDS order: enums as text, lists and `raw` as JSON text
+    observed_hash: str
+    fingerprint: str
+    match_key: str
+    start_line: int | None
+    suppressed: bool
+    severity: str
+    group: GroupMember  # for the cross-tool key, given when the finding is first stored
+    order: int  # position in its run (workers' results are merged back in this order)
+
+
+def prepare_finding(
+    finding: Finding, order: int = 0, raw_json: str | None = None
+) -> PreparedFinding:
+    """What the writer needs of a finding whose identity is assigned. `raw_json`: its raw
+    record serialized already (the redactor does), else serialized here."""
+    start = finding.start_line
+    return PreparedFinding(
+        row=tuple(finding_row(finding, raw_json)),
+        observed_hash=observed_hash(finding),
+        fingerprint=finding.fingerprint,
+        match_key=finding.match_key,
+        start_line=start,
+        suppressed=finding.suppressed,
+        severity=_ENUM_TEXT[finding.severity],
+        group=GroupMember(
+            basis_of(finding),
+            finding.tool,
+            finding.fingerprint,
+            start or 0,
+            finding.end_line or start or 0,
+        ),
+        order=order,
+    )
+
+
 @dataclass
 class PreparedRun:
     """A parsed run ready to store: identities assigned, repeats dropped."""
@@ -100,7 +137,7 @@ class PreparedRun:
     service: str
     commit: str | None
     scanned_at: datetime
-    findings: list[Finding]
+    findings: list[PreparedFinding]
     record_count: int
     duplicates: int
 
@@ -126,20 +163,21 @@ _JSON_AT = tuple(FINDING_FIELDS.index(name) for name in ("cwe_ids", "vuln_ids", 
 _RAW_AT = FINDING_FIELDS.index("raw")
 _ENUM_TEXT: dict[Any, str] = {member: member.value for enum in (Kind, Severity) for member in enum}
 _OBSERVED_AT = tuple(FINDING_FIELDS.index(name) for name in OBSERVED_FIELDS)
+_CROSS_TOOL_KEY_AT = FINDING_FIELDS.index("cross_tool_key")
 
 
 def observed_hash(finding: Finding) -> str:
     return hashlib.blake2b(orjson.dumps(_observed(finding.__dict__)), digest_size=16).hexdigest()
 
 
-def finding_row(finding: Finding) -> list[Any]:
+def finding_row(finding: Finding, raw_json: str | None = None) -> list[Any]:
     """The finding's columns in FINDING_FIELDS order, as the driver takes them."""
     row = list(_columns(finding.__dict__))
     for at in _ENUM_AT:
         row[at] = _ENUM_TEXT[row[at]]  # Enum.value is a slow descriptor; a dict is not
     for at in _JSON_AT:
         row[at] = orjson.dumps(row[at]).decode()
-    row[_RAW_AT] = orjson.dumps(row[_RAW_AT]).decode()
+    row[_RAW_AT] = orjson.dumps(row[_RAW_AT]).decode() if raw_json is None else raw_json
     return row
 
 
@@ -242,12 +280,12 @@ def write_run(conn: Connection, report_id: int, run: PreparedRun) -> RunOutcome:
             outcome.add("unchanged", row.severity)
             continue
         status, event, label = _transition(Status(row.status), finding.suppressed)
-        hashed = observed_hash(finding)
+        hashed = finding.observed_hash
         if event is None and hashed == row.observed_hash:
-            outcome.add("unchanged", _ENUM_TEXT[finding.severity])
+            outcome.add("unchanged", finding.severity)
             continue
-        outcome.add(label, _ENUM_TEXT[finding.severity])
-        columns = finding_row(finding)
+        outcome.add(label, finding.severity)
+        columns = finding.row
         changed_rows.append(
             tuple(columns[at] for at in _OBSERVED_AT)
             + (columns[_RAW_AT], hashed, status.value, 1 if event == "reopened" else 0, row.id)
@@ -282,11 +320,11 @@ def write_run(conn: Connection, report_id: int, run: PreparedRun) -> RunOutcome:
         # on 100,000 rows).
 
     if new:
-        assign_cross_tool_keys(new, _group_candidates(conn, run))
+        keys = cross_tool_keys([f.group for f in new], _group_candidates(conn, run))
         fixed_before = None if newest or not scoped else latest
-        _insert_findings(sql, new, report_id, run_id, now, fixed_before, run.commit)
+        _insert_findings(sql, new, keys, report_id, run_id, now, fixed_before)
         for finding in new:
-            outcome.add("fixed" if fixed_before else "new", _ENUM_TEXT[finding.severity])
+            outcome.add("fixed" if fixed_before else "new", finding.severity)
             if finding.suppressed and not fixed_before:
                 outcome.counts["suppressed"] += 1
 
@@ -310,8 +348,8 @@ def write_run(conn: Connection, report_id: int, run: PreparedRun) -> RunOutcome:
 
 
 def _pair(
-    existing: Sequence[Any], findings: list[Finding]
-) -> tuple[list[tuple[Any, Finding]], list[Finding]]:
+    existing: Sequence[Any], findings: list[PreparedFinding]
+) -> tuple[list[tuple[Any, PreparedFinding]], list[PreparedFinding]]:
     """(stored row, finding) pairs by fingerprint, then by match key in line order; the rest
     of the findings are new."""
     by_fingerprint = {row.fingerprint: row for row in existing}
@@ -399,12 +437,12 @@ def _group_candidates(conn: Connection, run: PreparedRun) -> list[GroupCandidate
 
 def _insert_findings(
     sql: _Sql,
-    findings: list[Finding],
+    findings: list[PreparedFinding],
+    cross_tool_keys: list[str],
     report_id: int,
     run_id: int,
     now: datetime,
     fixed_before: Any,
-    commit: str | None,
 ) -> None:
     stamp = sql.time(now)
     if fixed_before is not None:
@@ -413,13 +451,14 @@ def _insert_findings(
     else:
         fixed = (None, None, None)
     rows = []
-    for finding in findings:
+    for finding, key in zip(findings, cross_tool_keys, strict=True):
         if fixed_before is not None:
             status = Status.FIXED.value
         else:
             status = (Status.SUPPRESSED if finding.suppressed else Status.OPEN).value
-        row = finding_row(finding)
-        row += (observed_hash(finding), report_id, run_id, stamp, status)
+        row = list(finding.row)
+        row[_CROSS_TOOL_KEY_AT] = key
+        row += (finding.observed_hash, report_id, run_id, stamp, status)
         row += fixed
         row += (0, 1)
         rows.append(tuple(row))
