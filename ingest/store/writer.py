@@ -32,7 +32,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ingest.finding import Finding, Kind, Severity, Status
-from ingest.identity import GroupCandidate, GroupMember, basis_of, cross_tool_basis, cross_tool_keys
+from ingest.identity import (
+    GroupCandidate,
+    GroupMember,
+    basis_of,
+    cross_tool_basis,
+    cross_tool_keys,
+    own_cross_tool_key,
+)
 from ingest.store.tables import FindingRecord, Report, ScanRun
 
 # Finding fields stored as columns of the same name (all but the transient `secrets`).
@@ -108,6 +115,7 @@ def prepare_finding(
     """What the writer needs of a finding whose identity is assigned. `raw_json`: its raw
     record serialized already (the redactor does), else serialized here."""
     start = finding.start_line
+    basis = basis_of(finding)
     return PreparedFinding(
         row=tuple(finding_row(finding, raw_json)),
         observed_hash=observed_hash(finding),
@@ -117,11 +125,11 @@ def prepare_finding(
         suppressed=finding.suppressed,
         severity=_ENUM_TEXT[finding.severity],
         group=GroupMember(
-            basis_of(finding),
+            basis,
             finding.tool,
-            finding.fingerprint,
             start or 0,
             finding.end_line or start or 0,
+            own_cross_tool_key(basis, finding.tool, finding.fingerprint, start or 0),
         ),
         order=order,
     )
@@ -164,6 +172,7 @@ _RAW_AT = FINDING_FIELDS.index("raw")
 _ENUM_TEXT: dict[Any, str] = {member: member.value for enum in (Kind, Severity) for member in enum}
 _OBSERVED_AT = tuple(FINDING_FIELDS.index(name) for name in OBSERVED_FIELDS)
 _CROSS_TOOL_KEY_AT = FINDING_FIELDS.index("cross_tool_key")
+_FIXED, _SUPPRESSED, _OPEN = Status.FIXED.value, Status.SUPPRESSED.value, Status.OPEN.value
 
 
 def observed_hash(finding: Finding) -> str:
@@ -453,9 +462,9 @@ def _insert_findings(
     rows = []
     for finding, key in zip(findings, cross_tool_keys, strict=True):
         if fixed_before is not None:
-            status = Status.FIXED.value
+            status = _FIXED
         else:
-            status = (Status.SUPPRESSED if finding.suppressed else Status.OPEN).value
+            status = _SUPPRESSED if finding.suppressed else _OPEN
         row = list(finding.row)
         row[_CROSS_TOOL_KEY_AT] = key
         row += (finding.observed_hash, report_id, run_id, stamp, status)
