@@ -43,7 +43,7 @@ class IngestOptions:
     format: str | None = None
     max_report_bytes: int = DEFAULT_MAX_REPORT_BYTES
     scanned_at: datetime | None = None  # when the report does not say; default: now
-    workers: int = 0  # processes preparing a large report; 0: one per available core
+    workers: int = 1  # processes preparing a large run; 0: one per available core
 
 
 @dataclass

@@ -82,12 +82,14 @@ def prepare_runs(
     service: str = "",
     repo: os.PathLike[str] | str | None = None,
     scanned_at: datetime | None = None,
-    workers: int = 0,
+    workers: int = 1,
     warnings: list[str] | None = None,
     progress: Progress | None = None,
     holds_nul: bool = False,
 ) -> list[PreparedRun]:
-    """Prepare every run of a parsed report for the store.
+    """Prepare every run of a parsed report for the store. This consumes the report: its
+    findings are prepared in place (context, redaction, identity) and their raw records are
+    dropped once serialized into the rows.
 
     `workers`: processes to use for a large run (0: one per available core; 1: none forked).
     Code context is read from the checkout `repo` when given; its warnings are appended to
@@ -217,8 +219,14 @@ def _prepare_shard(
             report(done)
     order = {id(finding): i for i, finding in items}
     unique, repeats = assign_identities(findings)
+    prepared = []
+    for finding in unique:
+        prepared.append(prepare_finding(finding, order[id(finding)], raw_json.pop(id(finding))))
+        # The raw record lives on as JSON in the row; the parsed copy (the largest part of a
+        # finding) is dropped now, so the rows reuse its memory instead of adding to it.
+        finding.__dict__["raw"] = {}
     return _Shard(
-        findings=[prepare_finding(f, order[id(f)], raw_json[id(f)]) for f in unique],
+        findings=prepared,
         repeats=repeats,
         warnings=reader.warnings[warnings_before:] if reader is not None else [],
     )

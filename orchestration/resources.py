@@ -13,7 +13,7 @@ class FindingsStoreResource(dg.ConfigurableResource):
 
     database_url: str
     max_report_mb: int = 1024
-    ingest_workers: int = 0  # processes preparing a large report; 0: one per core
+    ingest_workers: int = 1  # processes preparing a large report; 0: one per core
 
     _store: FindingsStore | None = PrivateAttr(default=None)
 

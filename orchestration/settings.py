@@ -44,10 +44,11 @@ class Settings(BaseSettings):
     db_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
     max_report_mb: int = Field(default=1024, ge=1, description="larger reports are refused")
     ingest_workers: int = Field(
-        default=0,
+        default=1,
         ge=0,
-        description="processes preparing a large report (10,000+ findings in a run): 0 one "
-        "per available core, 1 none forked",
+        description="processes preparing a large report (10,000+ findings in a run): 1 this "
+        "one only, 0 one per available core (forked; for hosts with real cores, see "
+        "docs/benchmarks.md)",
     )
     report_dirs: list[Path] = Field(
         default_factory=list, description="folders the Dagster sensor watches"

@@ -22,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -173,6 +174,7 @@ _ENUM_TEXT: dict[Any, str] = {member: member.value for enum in (Kind, Severity) 
 _OBSERVED_AT = tuple(FINDING_FIELDS.index(name) for name in OBSERVED_FIELDS)
 _CROSS_TOOL_KEY_AT = FINDING_FIELDS.index("cross_tool_key")
 _FIXED, _SUPPRESSED, _OPEN = Status.FIXED.value, Status.SUPPRESSED.value, Status.OPEN.value
+_CHUNK_ROWS = 5000
 
 
 def observed_hash(finding: Finding) -> str:
@@ -209,9 +211,12 @@ class _Sql:
         # SQLAlchemy's SQLite DateTime storage format, in UTC.
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self.conn.exec_driver_sql(statement, list(rows))
+    def executemany(self, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Execute for every row, in chunks: rows built on the fly never all exist at once
+        (100,000 insert rows are ~50 MB beside the prepared ones)."""
+        rows = iter(rows)
+        while chunk := list(islice(rows, _CHUNK_ROWS)):
+            self.conn.exec_driver_sql(statement, chunk)
 
     def insert_statement(self, table: str, columns: Iterable[str]) -> str:
         columns = list(columns)
@@ -459,19 +464,21 @@ def _insert_findings(
         fixed: tuple[Any, ...] = (sql.time(_aware(fixed_before.scanned_at)), None, fixed_before.id)
     else:
         fixed = (None, None, None)
-    rows = []
-    for finding, key in zip(findings, cross_tool_keys, strict=True):
-        if fixed_before is not None:
-            status = _FIXED
-        else:
-            status = _SUPPRESSED if finding.suppressed else _OPEN
-        row = list(finding.row)
-        row[_CROSS_TOOL_KEY_AT] = key
-        row += (finding.observed_hash, report_id, run_id, stamp, status)
-        row += fixed
-        row += (0, 1)
-        rows.append(tuple(row))
-    sql.executemany(sql.insert_statement("findings", INSERT_COLUMNS), rows)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for finding, key in zip(findings, cross_tool_keys, strict=True):
+            if fixed_before is not None:
+                status = _FIXED
+            else:
+                status = _SUPPRESSED if finding.suppressed else _OPEN
+            row = list(finding.row)
+            row[_CROSS_TOOL_KEY_AT] = key
+            row += (finding.observed_hash, report_id, run_id, stamp, status)
+            row += fixed
+            row += (0, 1)
+            yield tuple(row)
+
+    sql.executemany(sql.insert_statement("findings", INSERT_COLUMNS), rows())
 
 
 def _aware(value: datetime) -> datetime:
