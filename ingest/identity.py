@@ -60,7 +60,10 @@ def _text_basis(finding: Finding) -> str:
 
 
 def identity_basis(finding: Finding) -> tuple[str, ...]:
-    """The parts of the fingerprint before the ordinal (see the module docstring)."""
+    """The parts of the fingerprint before the ordinal (see the module docstring).
+
+    Every basis holds the tool's fingerprint or the path: `ingest.prepare` splits large runs
+    by exactly that, so findings that may share a basis are numbered together."""
     if finding.tool_fingerprint:
         return ("tool", finding.tool_fingerprint)
     if finding.kind is Kind.SCA and finding.package:
