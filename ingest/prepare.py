@@ -6,11 +6,12 @@ basis holds either the tool's own fingerprint or the finding's path, so a run sp
 "tool fingerprint, else path" into shards gives every identity group to exactly one shard, and
 the shards can be prepared apart with the very result a single pass gives.
 
-A large run is therefore prepared in shards, one per available core: the first in this
-process, the others in forked workers that inherit the parsed findings (nothing is sent to
-them) and send back finished `PreparedFinding`s (tuples and strings, cheap to pickle). The
-results are merged back in the run's order. Forking needs no pickled input and no start-up,
-which is why processes are used despite their memory: threads would hold the GIL.
+With workers enabled (`FLYWHEEL_INGEST_WORKERS`; off by default: on a 2-vCPU guest they
+measured no gain and 600 MB more memory, docs/benchmarks.md), a large run is prepared in
+shards: the first in this process, the others in forked workers that inherit the parsed
+findings (nothing is sent to them) and send back finished `PreparedFinding`s (tuples and
+strings, cheap to pickle). The results are merged back in the run's order. Forking needs no
+pickled input and no start-up; threads would hold the GIL.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from ingest.store import PreparedFinding, PreparedRun, prepare_finding
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-# Below this many findings in a run, one pass is as fast as forking (measured: a fork of a
-# ~1 GB process, the pickling and the merge cost ~0.1 s; a finding takes ~30-70 us).
+# Below this many findings in a run, one pass is about as fast as forking. Measured: a fork of
+# a 1 GB process 0.02 s; sending a row back ~10 us; preparing a finding 30-70 us.
 PARALLEL_MIN_FINDINGS = 10_000
 _PROGRESS_EVERY = 5000
 

@@ -97,7 +97,7 @@ UPDATE_OBSERVED = OBSERVED_FIELDS + ("raw", "observed_hash")
 class PreparedFinding(NamedTuple):
     """A finding as the writer takes it: its columns ready for the driver, plus the few values
     lifecycle and grouping need. Plain tuples and strings, so forked workers can build them
-    and send them back cheaply (a pydantic `Finding` costs ~20x more to pickle and unpickle)."""
+    and send them back cheaply (a pydantic `Finding` costs ~5x more to pickle and unpickle)."""
 
     row: tuple[Any, ...]  # FINDING_FIELDS order: enums as text, lists and `raw` as JSON text
     observed_hash: str
