@@ -65,6 +65,34 @@ def test_top_level_help_lists_the_commands() -> None:
         assert name in output
 
 
+def test_ingest_workers_setting_reaches_the_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.prepare
+
+    monkeypatch.delenv("FLYWHEEL_DB_URL", raising=False)
+    monkeypatch.delenv("FLYWHEEL_CONFIG", raising=False)
+    monkeypatch.setattr(ingest.prepare, "PARALLEL_MIN_FINDINGS", 1)
+    real = ingest.prepare.run_forked
+    parts: list[int] = []
+
+    def recording(work: object, n: int) -> object:
+        parts.append(n)
+        return real(work, n)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest.prepare, "run_forked", recording)
+    report = str(EXAMPLES / "reports" / "semgrep.sarif")
+    summaries = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("FLYWHEEL_HOME", str(tmp_path / workers))
+        monkeypatch.setenv("FLYWHEEL_INGEST_WORKERS", workers)
+        code, output = invoke("ingest", report, "--service", "shop", "--json")
+        assert code == 0, output
+        summaries.append(json.loads(output)["totals"])
+    assert parts == [1, 2]  # the default forks nothing; the setting splits the run in two
+    assert summaries[0] == summaries[1] and summaries[0]["new"] > 5
+
+
 def test_ingest_json_summary(home: Path) -> None:
     code, output = invoke(
         "ingest",

@@ -56,8 +56,15 @@ def test_environment_and_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         ("FLYWHEEL_MAX_REPORT_MB", "0", "greater than or equal to 1"),
         ("FLYWHEEL_MAX_REPORT_MB", "lots", "valid integer"),
         ("FLYWHEEL_EMBEDDING_BACKEND", "int4", "'onnx-int8', 'onnx' or 'torch'"),
+        ("FLYWHEEL_INGEST_WORKERS", "-1", "greater than or equal to 0"),
     ],
-    ids=["unknown-database", "zero-limit", "not-a-number", "unknown-embedding-backend"],
+    ids=[
+        "unknown-database",
+        "zero-limit",
+        "not-a-number",
+        "unknown-embedding-backend",
+        "negative-workers",
+    ],
 )
 def test_bad_values_are_refused_with_the_reason(
     monkeypatch: pytest.MonkeyPatch,
