@@ -181,19 +181,9 @@ class GroupMember(NamedTuple):
 
     basis: tuple[str, ...] | None  # `basis_of` the finding
     tool: str
+    fingerprint: str
     start_line: int
     end_line: int
-    own_key: str  # its key when no other tool's finding joins it (`own_cross_tool_key`)
-
-
-def own_cross_tool_key(
-    basis: tuple[str, ...] | None, tool: str, fingerprint: str, start: int
-) -> str:
-    """The key a finding gets when it joins no other tool's finding. Depends only on the
-    finding, so it is computed where findings are prepared (in parallel), not in the writer."""
-    if basis is None:
-        return digest("single", tool, fingerprint)
-    return digest(*basis) if basis[0] == "sca" else digest(*basis, start)
 
 
 def cross_tool_keys(new: list[GroupMember], candidates: list[GroupCandidate]) -> list[str]:
@@ -208,16 +198,18 @@ def cross_tool_keys(new: list[GroupMember], candidates: list[GroupCandidate]) ->
     for candidate in candidates:
         by_basis.setdefault(candidate.basis, []).append(candidate)
     keys = []
-    for basis, tool, start, end, own_key in new:
-        key = own_key
-        if basis is not None:
-            for candidate in by_basis.get(basis, ()):
-                if candidate.tool == tool:
-                    continue
-                if basis[0] == "sca" or (
-                    candidate.start_line <= end and start <= candidate.end_line
-                ):
-                    key = candidate.key
-                    break
+    for basis, tool, fingerprint, start, end in new:
+        if basis is None:
+            keys.append(digest("single", tool, fingerprint))
+            continue
+        key = None
+        for candidate in by_basis.get(basis, ()):
+            if candidate.tool == tool:
+                continue
+            if basis[0] == "sca" or (candidate.start_line <= end and start <= candidate.end_line):
+                key = candidate.key
+                break
+        if key is None:
+            key = digest(*basis) if basis[0] == "sca" else digest(*basis, start)
         keys.append(key)
     return keys

@@ -66,12 +66,15 @@ class _Shard:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Sent from a worker as plain tuples: pickling named tuples costs 1.5x as much.
-        flat = [(*f[:7], tuple(f.group), f.order) for f in self.findings]
+        flat = [(f.row, f.observed_hash, tuple(f.group), f.order) for f in self.findings]
         return (_Shard.restore, (flat, self.repeats, self.warnings))
 
     @staticmethod
     def restore(flat: list[tuple[Any, ...]], repeats: int, warnings: list[str]) -> _Shard:
-        findings = [PreparedFinding(*f[:7], GroupMember(*f[7]), f[8]) for f in flat]
+        findings = [
+            PreparedFinding(row, hashed, GroupMember(*group), order)
+            for row, hashed, group, order in flat
+        ]
         return _Shard(findings, repeats, warnings)
 
 

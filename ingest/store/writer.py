@@ -39,7 +39,6 @@ from ingest.identity import (
     basis_of,
     cross_tool_basis,
     cross_tool_keys,
-    own_cross_tool_key,
 )
 from ingest.store.tables import FindingRecord, Report, ScanRun
 
@@ -95,19 +94,34 @@ UPDATE_OBSERVED = OBSERVED_FIELDS + ("raw", "observed_hash")
 
 
 class PreparedFinding(NamedTuple):
-    """A finding as the writer takes it: its columns ready for the driver, plus the few values
-    lifecycle and grouping need. Plain tuples and strings, so forked workers can build them
+    """A finding as the writer takes it: its columns ready for the driver, plus what lifecycle
+    and grouping need beyond them. Plain tuples and strings, so forked workers can build them
     and send them back cheaply (a pydantic `Finding` costs ~5x more to pickle and unpickle)."""
 
     row: tuple[Any, ...]  # FINDING_FIELDS order: enums as text, lists and `raw` as JSON text
     observed_hash: str
-    fingerprint: str
-    match_key: str
-    start_line: int | None
-    suppressed: bool
-    severity: str
     group: GroupMember  # for the cross-tool key, given when the finding is first stored
     order: int  # position in its run (workers' results are merged back in this order)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.row[_FINGERPRINT_AT]
+
+    @property
+    def match_key(self) -> str:
+        return self.row[_MATCH_KEY_AT]
+
+    @property
+    def start_line(self) -> int | None:
+        return self.row[_START_LINE_AT]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.row[_SUPPRESSED_AT]
+
+    @property
+    def severity(self) -> str:
+        return self.row[_SEVERITY_AT]
 
 
 def prepare_finding(
@@ -115,22 +129,16 @@ def prepare_finding(
 ) -> PreparedFinding:
     """What the writer needs of a finding whose identity is assigned. `raw_json`: its raw
     record serialized already (the redactor does), else serialized here."""
-    start = finding.start_line
-    basis = basis_of(finding)
+    start = finding.start_line or 0
     return PreparedFinding(
         row=tuple(finding_row(finding, raw_json)),
         observed_hash=observed_hash(finding),
-        fingerprint=finding.fingerprint,
-        match_key=finding.match_key,
-        start_line=start,
-        suppressed=finding.suppressed,
-        severity=_ENUM_TEXT[finding.severity],
         group=GroupMember(
-            basis,
+            basis_of(finding),
             finding.tool,
-            start or 0,
-            finding.end_line or start or 0,
-            own_cross_tool_key(basis, finding.tool, finding.fingerprint, start or 0),
+            finding.fingerprint,
+            start,
+            finding.end_line or start,
         ),
         order=order,
     )
@@ -173,6 +181,11 @@ _RAW_AT = FINDING_FIELDS.index("raw")
 _ENUM_TEXT: dict[Any, str] = {member: member.value for enum in (Kind, Severity) for member in enum}
 _OBSERVED_AT = tuple(FINDING_FIELDS.index(name) for name in OBSERVED_FIELDS)
 _CROSS_TOOL_KEY_AT = FINDING_FIELDS.index("cross_tool_key")
+_FINGERPRINT_AT = FINDING_FIELDS.index("fingerprint")
+_MATCH_KEY_AT = FINDING_FIELDS.index("match_key")
+_START_LINE_AT = FINDING_FIELDS.index("start_line")
+_SUPPRESSED_AT = FINDING_FIELDS.index("suppressed")
+_SEVERITY_AT = FINDING_FIELDS.index("severity")
 _FIXED, _SUPPRESSED, _OPEN = Status.FIXED.value, Status.SUPPRESSED.value, Status.OPEN.value
 _CHUNK_ROWS = 5000
 
@@ -452,7 +465,7 @@ def _group_candidates(conn: Connection, run: PreparedRun) -> list[GroupCandidate
 def _insert_findings(
     sql: _Sql,
     findings: list[PreparedFinding],
-    cross_tool_keys: list[str],
+    keys: list[str],
     report_id: int,
     run_id: int,
     now: datetime,
@@ -466,7 +479,7 @@ def _insert_findings(
         fixed = (None, None, None)
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        for finding, key in zip(findings, cross_tool_keys, strict=True):
+        for finding, key in zip(findings, keys, strict=True):
             if fixed_before is not None:
                 status = _FIXED
             else:
