@@ -9,7 +9,8 @@ texts are equal, so nothing is saved by deduplication), ingests it into an empty
 in growing steps, and after each step runs the incremental `FindingIndex.sync` (embedding +
 batched local-mode writes) and times `similar` (200 queries, k=10; unfiltered and with a
 service filter). Embedding uses the default: all-MiniLM-L6-v2, ONNX int8 backend, 128 tokens
-(`--backend onnx` for float32, `torch` for sentence-transformers itself). Prints a line per
+(`--backend onnx` for float32, `torch` for sentence-transformers itself; `--max-tokens`
+for another truncation). Prints a line per
 step, then one JSON line last with `embed_per_s` (findings per second through the whole sync:
 text, embedding, upsert), `model_per_s` (the model's share alone) and `similar_p95_ms` at the
 largest size in local mode.
@@ -193,13 +194,16 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--beyond", default="", help="e.g. 50000,100000 (see the docstring)")
     parser.add_argument("--backend", default="onnx-int8", choices=["onnx-int8", "onnx", "torch"])
+    parser.add_argument(
+        "--max-tokens", type=int, default=128, help="truncation (FLYWHEEL_EMBEDDING_MAX_TOKENS)"
+    )
     args = parser.parse_args()
     steps = sorted({int(s) for s in args.steps.split(",")} | {args.findings})
     steps = [s for s in steps if s <= args.findings]
     work = Path(tempfile.mkdtemp(prefix="flywheel-embed-"))
     store = FindingsStore(f"sqlite:///{work / 'findings.db'}")
     t = time.perf_counter()
-    embedder = Embedder(backend=args.backend, cache_dir=work / "onnx")
+    embedder = Embedder(backend=args.backend, max_tokens=args.max_tokens, cache_dir=work / "onnx")
     load_s = time.perf_counter() - t
     # The model's own share of the sync (tokenize + ONNX + pooling), to say where time goes.
     model_time = [0.0, 0]

@@ -6,8 +6,9 @@ basis holds either the tool's own fingerprint or the finding's path, so a run sp
 "tool fingerprint, else path" into shards gives every identity group to exactly one shard, and
 the shards can be prepared apart with the very result a single pass gives.
 
-With workers enabled (`FLYWHEEL_INGEST_WORKERS`; off by default: on a 2-vCPU guest they
-measured no gain and 600 MB more memory, docs/benchmarks.md), a large run is prepared in
+With workers enabled (`FLYWHEEL_INGEST_WORKERS`; off by default: on two cores they measured
+no gain and 600 MB more memory, because reference counting makes each process copy nearly
+every page of the parsed findings it inherits, docs/benchmarks.md), a large run is prepared in
 shards: the first in this process, the others in forked workers that inherit the parsed
 findings (nothing is sent to them) and send back finished `PreparedFinding`s (tuples and
 strings, cheap to pickle). The results are merged back in the run's order. Forking needs no
