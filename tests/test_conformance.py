@@ -13,7 +13,8 @@ import pytest
 from ingest.errors import EmptyReport
 from ingest.pipeline import IngestOptions, ingest_paths, ingest_report
 from ingest.store import FindingsStore
-from tests.shared_data import SHARED_DATA, shared_path
+from tests import shared_data
+from tests.shared_data import shared_path
 
 pytestmark = pytest.mark.shared_data
 
@@ -114,6 +115,13 @@ def test_invalid_real_reports_fail_cleanly(store: FindingsStore, name: str) -> N
     assert store.count() == 0 and store.reports() == []
 
 
-def test_shared_data_location_is_configurable() -> None:
-    # CI has ../shared/data; elsewhere FLYWHEEL_SHARED_DATA points at a copy.
-    assert SHARED_DATA.name == "data"
+def test_without_the_shared_data_its_tests_skip_and_say_where_to_point(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    # CI has ../shared/data; elsewhere FLYWHEEL_SHARED_DATA points at a copy, or tests skip.
+    monkeypatch.setattr(shared_data, "SHARED_DATA", tmp_path / "absent")
+    with pytest.raises(pytest.skip.Exception, match="absent.*FLYWHEEL_SHARED_DATA"):
+        shared_data.shared_path("scans")
+    monkeypatch.setattr(shared_data, "SHARED_DATA", tmp_path)
+    (tmp_path / "scans").mkdir()
+    assert shared_data.shared_path("scans") == tmp_path / "scans"
