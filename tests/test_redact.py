@@ -12,12 +12,21 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ingest.context import ContextReader
 from ingest.finding import Finding, Severity
-from ingest.redact import Redactor, known_secrets_pattern, might_hold_secret, redact_text
+from ingest.redact import (
+    _COMPILED,
+    MARKER,
+    Redactor,
+    _replace,
+    known_secrets_pattern,
+    might_hold_secret,
+    patterns_needed,
+    redact_text,
+)
 
 
 def make(**overrides: Any) -> Finding:
@@ -399,6 +408,75 @@ def test_cheap_test_misses_unicode_case_folding() -> None:
     text = '\u017fecret = "abcdefgh1234"'
     assert might_hold_secret(text)
     assert "abcdefgh1234" not in redact_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [case.values[0] for case in SECRET_CASES] + [case.values[0] for case in MISSED_SECRETS],
+)
+def test_every_pattern_that_matches_is_among_those_its_triggers_select(text: str) -> None:
+    # redact_text runs only the patterns whose triggers the text holds: each pattern's own
+    # triggers must be a superset of what it matches, or it silently never runs.
+    needed = patterns_needed(text)
+    for i, (kind, pattern) in enumerate(_COMPILED):
+        if pattern.search(text):
+            assert needed >> i & 1, f"pattern {i} ({kind}) matches but is not selected"
+
+
+@pytest.mark.parametrize("letter", ["\u0131", "\u0130"])
+def test_credential_spelt_with_a_turkish_i_is_redacted(letter: str) -> None:
+    # Regression: with (?i), re lets "i" match the dotless "ı" and the dotted "İ", which
+    # casefold() keeps as "ı" / "i̇": `credentıal = "..."` held no trigger, so the pattern that
+    # matches it never ran and the value was stored.
+    text = f'credent{letter}al = "abcdefgh1234"'
+    assert "abcdefgh1234" not in redact_text(text)
+
+
+def _every_pattern_in_order(text: str) -> str:
+    """The reference redact_text selects from: every pattern, in order, on every text."""
+    for kind, pattern in _COMPILED:
+        text = pattern.sub(lambda m, kind=kind: _replace(m, kind), text)
+    return text
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        AWS_KEY_ID,
+        GHP,
+        GLPAT,
+        SLACK,
+        STRIPE,
+        "password",
+        "PASSWORD=",
+        "api_key",
+        "token",
+        "secret: ",
+        " = ",
+        ": ",
+        "==",
+        '"',
+        "'",
+        "\n",
+        "://user:",
+        "@host",
+        "abcdefgh1234",
+        "s3cr3tpassw0rd",
+        MARKER.format(kind="github-token"),
+        "credent\u0131al",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_FRAGMENTS, st.text(string.printable, max_size=6)), max_size=14))
+# A marker can hold a later pattern's trigger: the token's "[REDACTED:github-token]" makes
+# `... = "abcdefgh1234"` a credential assignment, which the text alone did not trigger.
+@example([GHP, " = ", '"', "abcdefgh1234", '"'])
+def test_selecting_patterns_by_trigger_changes_nothing(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert redact_text(text) == _every_pattern_in_order(text)
 
 
 # A token between separators (word boundaries are part of the key formats: `xAKIA...` is an
