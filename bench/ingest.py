@@ -1,6 +1,7 @@
 """Benchmark: ingest a realistic 100,000-result SARIF over 2,000 files into SQLite, then again.
 
     .venv/bin/python bench/ingest.py [--results 100000] [--files 2000] [--workers 1] [--keep DIR]
+                                     [--stages]
 
 Phases, each in a fresh process so peak memory is the phase's own:
 1. generate: a Semgrep-like SARIF (rules with CWE tags and help text, results with message,
@@ -9,13 +10,18 @@ Phases, each in a fresh process so peak memory is the phase's own:
 3. reingest: the same file again (the store recognises the bytes and does nothing);
 4. rescan: the same findings in a new report (another scan time): full lifecycle
    reconciliation that finds every finding unchanged.
+With --stages, 5. the first ingest again, one process, each stage of the pipeline timed apart
+(read, JSON load, parse, prepare, write) into another empty store.
 Prints a line per phase, then one JSON line last:
-{"findings_per_s", "reingest_s", "rescan_s", "peak_rss_mb", ...}.
+{"findings_per_s", "reingest_s", "rescan_s", "peak_rss_mb", "ingest_cpu_s", ...}.
+`ingest_cpu_s` is the CPU time of the first ingest, its workers included: divided by the
+cores, the least wall time that spreading this work over them could reach.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -24,8 +30,8 @@ import sys
 import tempfile
 import threading
 import time
-from hashlib import sha512
 from pathlib import Path
+from resource import RUSAGE_CHILDREN, RUSAGE_SELF
 
 import orjson
 
@@ -127,7 +133,7 @@ def generate(path: Path, results: int, files: int) -> None:
                     }
                 ],
                 "fingerprints": {
-                    "matchBasedId/v1": sha512(f"{rule_id}{file_no}{i}".encode()).hexdigest()
+                    "matchBasedId/v1": hashlib.sha512(f"{rule_id}{file_no}{i}".encode()).hexdigest()
                 },
                 "properties": {},
             }
@@ -158,6 +164,8 @@ def ingest_phase(report: Path, db: Path, workers: int) -> dict[str, float]:
     store = FindingsStore(f"sqlite:///{db}")
     sampler = PssSampler()
     started = time.perf_counter()
+    # CPU time from here on (the imports above are not the ingest's).
+    before = [resource.getrusage(who) for who in (RUSAGE_SELF, RUSAGE_CHILDREN)]
     options = IngestOptions(repository="bench/repo", workers=workers)
     summary = ingest_paths([report], store, options)
     elapsed = time.perf_counter() - started
@@ -165,8 +173,14 @@ def ingest_phase(report: Path, db: Path, workers: int) -> dict[str, float]:
     if summary.failed:
         raise SystemExit(summary.failed[0].error)
     counts = summary.totals()
+    after = [resource.getrusage(who) for who in (RUSAGE_SELF, RUSAGE_CHILDREN)]
+    cpu = sum(
+        a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime
+        for a, b in zip(after, before, strict=True)
+    )
     return {
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "new": counts["new"],
         "unchanged": counts["unchanged"],
         "fixed": counts["fixed"],
@@ -176,6 +190,53 @@ def ingest_phase(report: Path, db: Path, workers: int) -> dict[str, float]:
         "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "pss_mb": sampler.peak_mb,
     }
+
+
+def stages_phase(report: Path, db: Path) -> dict[str, float]:
+    """The pipeline's stages one after another, each timed: where the single core's time goes.
+    The same functions `ingest_paths` calls, with the garbage collector paused as it does."""
+    sys.path.insert(0, str(ROOT))
+    from ingest.parsers import parse_document
+    from ingest.pipeline import gc_paused, load_document, read_report
+    from ingest.prepare import prepare_runs
+    from ingest.store import FindingsStore
+
+    store = FindingsStore(f"sqlite:///{db}")
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[stage] = round(now - started, 2)
+        started = now
+
+    with gc_paused():
+        data = read_report(report, 1 << 40)
+        sha256 = hashlib.sha256(data).hexdigest()
+        lap("read")
+        document = load_document(data, report)
+        lap("load")
+        parsed = parse_document(document, None)
+        del document
+        lap("parse")
+        runs = prepare_runs(parsed, "bench/repo", None)
+        lap("prepare")
+        store.write_report(
+            {
+                "path": str(report),
+                "sha256": sha256,
+                "format": parsed.format,
+                "size_bytes": len(data),
+                "repository": "bench/repo",
+                "service": "",
+                "commit": None,
+                "record_count": parsed.finding_count,
+            },
+            runs,
+        )
+        lap("write")
+    return seconds
 
 
 class PssSampler:
@@ -229,6 +290,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="ingest processes (1: none forked; 0: one per core)"
     )
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each stage of one ingest apart"
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -237,6 +301,9 @@ def main() -> None:
         started = time.perf_counter()
         generate(Path(options.args[0]), int(options.args[1]), int(options.args[2]))
         print(json.dumps({"seconds": time.perf_counter() - started}))
+        return
+    if options.phase == "stages":
+        print(json.dumps(stages_phase(Path(options.args[0]), Path(options.args[1]))))
         return
     if options.phase == "ingest":
         report, db, workers = options.args
@@ -275,6 +342,16 @@ def main() -> None:
         f"peak {rescanned['rss_mb']:.0f} MB",
         file=sys.stderr,
     )
+    stages = None
+    if options.stages:
+        staged_db = work / "stages.db"
+        for stale in (staged_db, Path(f"{staged_db}-wal"), Path(f"{staged_db}-shm")):
+            stale.unlink(missing_ok=True)
+        stages = child("stages", str(report), str(staged_db))
+        print(
+            "stages   " + ", ".join(f"{name} {s:.2f} s" for name, s in stages.items()),
+            file=sys.stderr,
+        )
     assert first["new"] == options.results, first
     assert rescanned["unchanged"] == options.results and rescanned["new"] == 0, rescanned
     figures = {
@@ -289,9 +366,12 @@ def main() -> None:
         # The ingest's processes together (forked workers included), pages they share counted
         # once: sampled, so a short peak between samples may be missed.
         "peak_pss_mb": round(max(p["pss_mb"] for p in (first, again, rescanned))),
+        "ingest_cpu_s": round(first["cpu_seconds"], 2),
         "workers": options.workers,
         "cpu_count": os.cpu_count(),
     }
+    if stages is not None:
+        figures["stages_s"] = stages
     print(json.dumps(figures))
 
 
