@@ -127,8 +127,9 @@ def redact_text(text: str, known: re.Pattern[str] | None = None) -> str:
 def patterns_needed(text: str) -> int:
     """Which patterns can match `text`, as bits (bit i: `_PATTERNS[i]`); 0 when none can.
 
-    One Aho-Corasick pass over the casefolded text finds every trigger (~2 us for a
-    700-character record, against ~11 us for testing the triggers one by one).
+    One Aho-Corasick pass over the casefolded text finds every trigger: 1.6x faster than
+    testing the triggers one by one, and 3x faster than one regular expression of them all
+    (100,000 raw records of ~700 characters, session 10's machine: 1.0 s, 1.65 s, 3.4 s).
     """
     # casefold, not lower: (?i) patterns match "ſecret" (long s), and so must the test.
     needed = 0
