@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ingest.finding import Finding
-from ingest.lines import split_lines
+from ingest.lines import matched_span, split_lines
 from ingest.python_syntax import parse_python
 
 CONTEXT_LINES = 3  # lines shown above and below the flagged lines
@@ -171,6 +171,19 @@ class ContextReader:
         finding.snippet = "\n".join(lines[first - 1 : last])
         finding.snippet_start_line = first
         finding.enclosing = _enclosing(source, start) or finding.enclosing
+
+    def matched_text(self, finding: Finding) -> str | None:
+        """The text the finding's lines and columns cover in its file; None without columns,
+        or when the file cannot be read or is shorter."""
+        start, first, after = finding.start_line, finding.start_column, finding.end_column
+        if not (finding.path and start and first and after):
+            return None
+        # NUL stripped as the pipeline strips it before `apply`: one read, one warning.
+        source = self._source(finding.path.replace("\x00", ""))
+        end = finding.end_line or start
+        if source is None or end > len(source.lines):
+            return None
+        return matched_span("\n".join(source.lines[start - 1 : end]), start, end, first, after)
 
     def _source(self, path: str) -> _Source | None:
         if path in self._cache:

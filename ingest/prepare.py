@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from ingest.context import ContextReader
-from ingest.finding import Finding, ParsedReport
+from ingest.finding import Finding, Kind, ParsedReport
 from ingest.identity import GroupMember, assign_identities
 from ingest.redact import Redactor
 from ingest.store import PreparedFinding, PreparedRun, prepare_finding
@@ -101,7 +101,18 @@ def prepare_runs(
     `warnings`.
     """
     reader = ContextReader(repo) if repo is not None else None
-    redactor = Redactor(s for run in parsed.runs for f in run.findings for s in f.secrets)
+    secrets = [s for run in parsed.runs for f in run.findings for s in f.secrets]
+    if reader is not None:
+        # A secret finding whose report does not hold what its rule matched (Semgrep's JSON
+        # says "requires login" without one) shows it in the code read from the checkout:
+        # that text is the secret, redacted wherever it appears in the report.
+        for run in parsed.runs:
+            for finding in run.findings:
+                if finding.kind is Kind.SECRET and not finding.secrets:
+                    matched = reader.matched_text(finding)
+                    if matched is not None:
+                        secrets.append(matched)
+    redactor = Redactor(secrets)
     workers = workers or available_cores()
     now = scanned_at or datetime.now(UTC)
     total = parsed.finding_count

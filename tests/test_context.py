@@ -582,3 +582,23 @@ def test_repository_without_origin_is_named_after_its_folder(git_repo: Path) -> 
 def test_repository_name_from_origin(git_repo: Path, origin: str, name: str) -> None:
     git(git_repo, "remote", "add", "origin", origin)
     assert git_repository_name(git_repo) == name
+
+
+def test_matched_text_is_the_column_span_of_the_file_lines(tmp_path: Path) -> None:
+    (tmp_path / "cfg.py").write_text('import os\nKEY = "abc123def456"\nx = 1\n')
+    reader = ContextReader(tmp_path)
+    span = {"path": "cfg.py", "start_line": 2, "start_column": 8, "end_column": 20}
+    assert reader.matched_text(make(**span)) == "abc123def456"
+    assert (
+        reader.matched_text(make(**{**span, "end_line": 3, "end_column": 2})) == 'abc123def456"\nx'
+    )
+    # A NUL in the reported path is stripped, as the pipeline strips it before applying context.
+    assert reader.matched_text(make(**{**span, "path": "cfg\x00.py"})) == "abc123def456"
+    # Without columns, past the end of the file, or outside the root: nothing.
+    assert reader.matched_text(make(path="cfg.py", start_line=2)) is None
+    assert reader.matched_text(make(**{**span, "start_line": 9})) is None
+    assert reader.matched_text(make(**{**span, "path": "../cfg.py"})) is None
+    assert reader.warnings == [
+        f"../cfg.py: resolves outside the repository root {tmp_path}; not read, the finding "
+        "keeps no code context"
+    ]

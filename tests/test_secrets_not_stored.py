@@ -1,4 +1,4 @@
-"""No secret from real Gitleaks/Trivy secret findings reaches the database.
+"""No secret from real Gitleaks/Trivy/Semgrep secret findings reaches the database.
 
 The secret values are collected from the real reports themselves (the fields where the tools
 reveal them), the reports are ingested, and every stored text (columns and raw records) of
@@ -8,12 +8,14 @@ every table is searched for them.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from ingest.pipeline import IngestOptions, ingest_paths
+from ingest.scanners.semgrep import semgrep_binary
 from ingest.store import FindingsStore
 from tests.shared_data import shared_path
 
@@ -135,3 +137,57 @@ def test_a_secret_in_a_sast_message_is_redacted(
     summary = ingest_paths([report], store, IngestOptions(repository="acme/x"))
     assert not summary.failed
     assert secret not in stored_text(store)
+
+
+# A secrets rule of the kind Semgrep's registry ships (its id has a "secrets" segment): the
+# token it matches is in no format the redaction patterns know, so only what the rule matched
+# tells that it is a secret.
+_TWITTER_RULE = """\
+rules:
+  - id: generic.secrets.security.detected-twitter-oauth
+    pattern-regex: "[tT][wW][iI][tT][tT][eE][rR].{0,30}['\\"\\\\s][0-9a-zA-Z]{35,44}['\\"\\\\s]"
+    message: Twitter OAuth detected
+    languages: [regex]
+    severity: ERROR
+    metadata:
+      cwe: ["CWE-798: Use of Hard-coded Credentials"]
+      technology: [secrets, twitter]
+"""
+_TOKEN = "Zq9xWv7LmQ4r" + "T8yU2iO6pA3sD5fG7hJ9kL1zX"  # 37 letters and digits, no known format
+
+
+@pytest.mark.parametrize(
+    ("output", "with_repo"),
+    [("--sarif", True), ("--sarif", False), ("--json", True)],
+    ids=["sarif-with-repo", "sarif-alone", "json-with-repo"],
+)
+def test_what_a_semgrep_secrets_rule_matched_is_not_stored(
+    store: FindingsStore, tmp_path: Path, output: str, with_repo: bool
+) -> None:
+    # Regression: Semgrep's secrets rules name no offender, and its JSON says "requires login"
+    # instead of the matched lines, so nothing marked the token as a secret: it was stored in
+    # the snippet (from the report's SARIF region, or read from the checkout) and the raw record.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text(f'import os\n\nTWITTER_CONSUMER = "{_TOKEN}"\n')
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(_TWITTER_RULE)
+    report = tmp_path / f"semgrep{'.sarif' if output == '--sarif' else '.json'}"
+    scan = subprocess.run(
+        [semgrep_binary(), "--config", str(rules), output, "--metrics=off", "--quiet"]
+        + ["--disable-version-check", "."],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report.write_text(scan.stdout)
+    assert _TOKEN in scan.stdout or output == "--json"  # the JSON holds "requires login"
+
+    options = IngestOptions(repo=repo if with_repo else None, repository="acme/app")
+    summary = ingest_paths([report], store, options)
+    assert not summary.failed
+    [finding] = store.findings()
+    assert finding.kind == "secret"
+    assert _TOKEN not in stored_text(store)
+    assert "[REDACTED:secret]" in (finding.snippet or "")

@@ -14,6 +14,9 @@ What is read, beyond the obvious:
 - `baselineState`; snippets of `region` and `contextRegion`; message templates (`message.id`
   + `arguments` resolved through the rule's `messageStrings`).
 - Results whose `kind` is "pass" or "notApplicable" are not findings.
+- Secrets: a rule tagged as a secrets rule, or with a "secrets" segment in its id, makes
+  SECRET findings; their `offender` property, else the text their region covers, goes to
+  `secrets` so that the pipeline redacts it everywhere.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from urllib.parse import unquote
 from ingest.cwe import cwes_from_tags, parse_cwe
 from ingest.errors import UnsupportedFormat
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
-from ingest.lines import split_lines
+from ingest.lines import matched_span, split_lines
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -211,7 +214,9 @@ def _rules(component: dict[str, Any], cwe_taxa: set[int]) -> list[_Rule]:
                 references=references,
                 message_strings=message_strings,
                 short_description=short,
-                is_secret=any(t.lower() in _SECRET_TAGS for t in tags),
+                # Tags, or a "secrets" segment in the id (Semgrep: generic.secrets.security.*).
+                is_secret=any(t.lower() in _SECRET_TAGS for t in tags)
+                or "secrets" in (rule_id or "").lower().split("."),
             )
         )
     return out
@@ -358,6 +363,11 @@ def _finding(
     if tool == "gitleaks":
         kind = Kind.SECRET
         cwes = cwes or [798]
+    if kind is Kind.SECRET and not secrets:
+        # A secrets rule that names no offender (Semgrep's): what it matched is the secret.
+        span = _matched(region, start_line, end_line)
+        if span is not None:
+            secrets.append(span)
 
     vuln_ids = [rule_id] if _VULN_ID.match(rule_id) else []
     fixes = []
@@ -436,6 +446,19 @@ def _fingerprint(fingerprints: dict[str, Any]) -> str | None:
 
 
 _SCALARS = (str, int)
+
+
+def _matched(region: dict[str, Any], start: int | None, end: int | None) -> str | None:
+    """The text a result's region covers: its snippet when that is the region itself (as SARIF
+    defines it), else the columns' span of the whole lines the snippet holds (as Semgrep
+    writes it); None without a snippet or columns."""
+    text = opt_str(get_path(region, "snippet", "text"))
+    first, after = opt_int(region.get("startColumn")), opt_int(region.get("endColumn"))
+    if text is None or first is None or after is None:
+        return None
+    if start == end and len(text) == after - first and "\n" not in text:
+        return text if text.strip() else None
+    return matched_span(text, start, end, first, after)
 
 
 def _primary_location(result: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from ingest.cwe import parse_cwe
 from ingest.ecosystems import normalize_ecosystem
 from ingest.errors import UnsupportedFormat
 from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
+from ingest.lines import matched_span
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -169,7 +170,7 @@ def _cli_finding(result: dict[str, Any], i: int, version: str | None) -> Finding
             fix = upgrade_guidance(package, fixed_version)
     elif _is_secret(check_id, metadata):
         kind = Kind.SECRET
-        matched = _matched_text(lines, start_line, end_line, start_column, end_column)
+        matched = matched_span(lines, start_line, end_line, start_column, end_column)
         if matched is not None:
             secrets.append(matched)
     else:
@@ -218,37 +219,6 @@ def _is_secret(check_id: str, metadata: dict[str, Any]) -> bool:
     if any(t.strip().lower() == "secrets" for t in strs(metadata.get("technology"))):
         return True
     return "secrets" in check_id.lower().split(".")
-
-
-def _matched_text(
-    lines: str | None,
-    start_line: int | None,
-    end_line: int | None,
-    start_col: int | None,
-    end_col: int | None,
-) -> str | None:
-    """The matched span of `lines` (the whole matched lines; columns 1-based, end exclusive)."""
-    if (
-        lines is None
-        or start_line is None
-        or end_line is None
-        or start_col is None
-        or end_col is None
-        or end_line < start_line
-    ):
-        return None
-    rows = lines.rstrip("\r\n").split("\n")
-    if (
-        len(rows) != end_line - start_line + 1
-        or start_col > len(rows[0]) + 1
-        or end_col > len(rows[-1]) + 1
-    ):
-        return None  # `lines` does not hold the span (truncated or edited)
-    if len(rows) == 1:
-        span = rows[0][start_col - 1 : end_col - 1]
-    else:
-        span = "\n".join([rows[0][start_col - 1 :], *rows[1:-1], rows[-1][: end_col - 1]])
-    return span if span.strip() else None
 
 
 def _references(metadata: dict[str, Any]) -> list[str]:

@@ -1188,3 +1188,65 @@ def test_real_other_tools() -> None:
     bash = _real("bash-report.sarif").runs[0]
     assert bash.tool == "shell-script-analysis"
     assert bash.commit == "288c68d1ba1f35ebeff1d1bdb032186a23f0ea5b"
+
+
+_SECRET_LINE = 'TOKEN_A = "Zq9xWv7LmQ4rT8yU2iO6pA3sD5fG7hJ9kL1zX"'
+
+
+@pytest.mark.parametrize(
+    ("rule", "region", "secrets"),
+    [
+        # Semgrep: the rule id's "secrets" segment; the snippet holds the whole line.
+        pytest.param(
+            {"id": "generic.secrets.security.detected-token"},
+            {"startLine": 3, "startColumn": 12, "endColumn": 49, "snippet": {"text": _SECRET_LINE}},
+            [_SECRET_LINE[11:48]],
+            id="whole-line-snippet",
+        ),
+        # As SARIF defines the snippet: the region's own text.
+        pytest.param(
+            {"id": "R1", "properties": {"tags": ["secret"]}},
+            {
+                "startLine": 3,
+                "startColumn": 12,
+                "endColumn": 49,
+                "snippet": {"text": _SECRET_LINE[11:48]},
+            },
+            [_SECRET_LINE[11:48]],
+            id="region-snippet",
+        ),
+        # No columns: the span is unknown, nothing is guessed (the patterns still apply).
+        pytest.param(
+            {"id": "generic.secrets.security.detected-token"},
+            {"startLine": 3, "snippet": {"text": _SECRET_LINE}},
+            [],
+            id="no-columns",
+        ),
+        # A snippet that is neither the span nor its whole line: nothing is guessed.
+        pytest.param(
+            {"id": "generic.secrets.security.detected-token"},
+            {"startLine": 3, "startColumn": 12, "endColumn": 90, "snippet": {"text": _SECRET_LINE}},
+            [],
+            id="columns-past-the-snippet",
+        ),
+    ],
+)
+def test_a_secrets_rule_without_offender_reports_what_it_matched(
+    rule: dict[str, Any], region: dict[str, Any], secrets: list[str]
+) -> None:
+    result = _located(region)
+    result["ruleId"] = rule["id"]
+    finding = _only(parse_sarif(_one(result, rules=[rule])))
+    assert finding.kind is Kind.SECRET
+    assert finding.secrets == secrets
+
+
+def test_a_rule_id_that_only_mentions_secrets_is_not_a_secrets_rule() -> None:
+    rule = {"id": "python.flask.security.hardcoded-secrets-check"}  # no "secrets" segment
+    result = _located(
+        {"startLine": 3, "startColumn": 1, "endColumn": 5, "snippet": {"text": "x = 1"}}
+    )
+    result["ruleId"] = rule["id"]
+    finding = _only(parse_sarif(_one(result, rules=[rule])))
+    assert finding.kind is Kind.SAST
+    assert finding.secrets == []
