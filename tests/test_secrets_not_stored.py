@@ -191,3 +191,66 @@ def test_what_a_semgrep_secrets_rule_matched_is_not_stored(
     assert finding.kind == "secret"
     assert _TOKEN not in stored_text(store)
     assert "[REDACTED:secret]" in (finding.snippet or "")
+
+
+def test_a_gitleaks_8_sarif_secret_is_not_stored(store: FindingsStore, tmp_path: Path) -> None:
+    # Regression: Gitleaks 8's SARIF names no offender; the secret is the region's snippet
+    # (report/sarif.go). A bare hex token holds no pattern trigger, so it was stored.
+    secret = "e5e9fa1ba31ecd1a" + "e84f75caaa474f3a663f05f4"
+    report = tmp_path / "gitleaks.sarif"
+    report.write_text(
+        json.dumps(
+            {
+                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                "version": "2.1.0",
+                "runs": [
+                    {
+                        "tool": {
+                            "driver": {
+                                "name": "gitleaks",
+                                "semanticVersion": "v8.18.1",
+                                "rules": [{"id": "generic-api-key", "name": "generic-api-key"}],
+                            }
+                        },
+                        "results": [
+                            {
+                                "message": {
+                                    "text": "generic-api-key has detected secret for file "
+                                    ".secrets.baseline."
+                                },
+                                "ruleId": "generic-api-key",
+                                "locations": [
+                                    {
+                                        "physicalLocation": {
+                                            "artifactLocation": {"uri": ".secrets.baseline"},
+                                            "region": {
+                                                "startLine": 116,
+                                                "startColumn": 22,
+                                                "endLine": 116,
+                                                "endColumn": 61,
+                                                "snippet": {"text": secret},
+                                            },
+                                        }
+                                    }
+                                ],
+                                "partialFingerprints": {
+                                    "commitSha": "abe6b18e9da3ea3f0783368a2e640a070fdfb676",
+                                    "email": "dev@example.com",
+                                    "author": "dev",
+                                    "date": "2026-11-01T00:00:00Z",
+                                    "commitMessage": "add baseline",
+                                },
+                                "properties": {"tags": []},
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    summary = ingest_paths([report], store, IngestOptions(repository="acme/app"))
+    assert not summary.failed
+    [finding] = store.findings()
+    assert finding.kind == "secret"
+    assert secret not in stored_text(store)
+    assert finding.snippet == "[REDACTED:secret]"

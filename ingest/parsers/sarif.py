@@ -15,7 +15,8 @@ What is read, beyond the obvious:
   + `arguments` resolved through the rule's `messageStrings`).
 - Results whose `kind` is "pass" or "notApplicable" are not findings.
 - Secrets: a rule tagged as a secrets rule, or with a "secrets" segment in its id, makes
-  SECRET findings; their `offender` property, else the text their region covers, goes to
+  SECRET findings, as does every Gitleaks result; their `offender` property (Gitleaks 7), else
+  Gitleaks 8's snippet (the secret itself), else the text their region covers, goes to
   `secrets` so that the pipeline redacts it everywhere.
 """
 
@@ -363,6 +364,11 @@ def _finding(
     if tool == "gitleaks":
         kind = Kind.SECRET
         cwes = cwes or [798]
+        if not secrets:
+            # Gitleaks 8 names no offender: it writes the secret itself as the snippet.
+            shown_secret = opt_str(get_path(region, "snippet", "text"))
+            if shown_secret and "*" not in shown_secret and shown_secret != "REDACTED":
+                secrets.append(shown_secret)
     if kind is Kind.SECRET and not secrets:
         # A secrets rule that names no offender (Semgrep's): what it matched is the secret.
         span = _matched(region, start_line, end_line)
@@ -456,7 +462,9 @@ def _matched(region: dict[str, Any], start: int | None, end: int | None) -> str 
     first, after = opt_int(region.get("startColumn")), opt_int(region.get("endColumn"))
     if text is None or first is None or after is None:
         return None
-    if start == end and len(text) == after - first and "\n" not in text:
+    # One line as long as the columns' span (or one longer: some tools' end column is
+    # inclusive): the snippet is the region's own text.
+    if start == end and 0 <= len(text) - (after - first) <= 1 and "\n" not in text:
         return text if text.strip() else None
     return matched_span(text, start, end, first, after)
 

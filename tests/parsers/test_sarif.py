@@ -1250,3 +1250,43 @@ def test_a_rule_id_that_only_mentions_secrets_is_not_a_secrets_rule() -> None:
     finding = _only(parse_sarif(_one(result, rules=[rule])))
     assert finding.kind is Kind.SAST
     assert finding.secrets == []
+
+
+def _gitleaks8(snippet: str) -> dict[str, Any]:
+    """A result as Gitleaks 8 writes it (report/sarif.go): no offender, the secret as snippet."""
+    result = _located(
+        {
+            "startLine": 4,
+            "endLine": 4,
+            "startColumn": 14,
+            "endColumn": 53,
+            "snippet": {"text": snippet},
+        }
+    )
+    result["ruleId"] = "generic-api-key"
+    result["message"] = {"text": "generic-api-key has detected secret for file src/app.py."}
+    result["partialFingerprints"] = {"commitSha": "", "email": "", "author": "", "date": ""}
+    return result
+
+
+@pytest.mark.parametrize(
+    ("snippet", "secrets"),
+    [
+        ("e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4", ["e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"]),
+        ("REDACTED", []),  # gitleaks --redact
+    ],
+)
+def test_gitleaks_8_secret_is_its_snippet(snippet: str, secrets: list[str]) -> None:
+    document = _one(_gitleaks8(snippet), name="gitleaks", rules=[{"id": "generic-api-key"}])
+    finding = _only(parse_sarif(document))
+    assert finding.kind is Kind.SECRET
+    assert finding.secrets == secrets
+
+
+def test_an_inclusive_end_column_still_reads_the_snippet_as_the_region() -> None:
+    rule = {"id": "R1", "properties": {"tags": ["secret"]}}
+    secret = _SECRET_LINE[11:48]
+    region = {"startLine": 3, "startColumn": 12, "endColumn": 48, "snippet": {"text": secret}}
+    result = _located(region)
+    finding = _only(parse_sarif(_one(result, rules=[rule])))
+    assert finding.secrets == [secret]
