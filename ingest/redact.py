@@ -12,7 +12,7 @@ Redaction runs before identity is computed, so no secret (nor a hash of one) is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ahocorasick
@@ -108,14 +108,17 @@ _COMPILED = [(kind, re.compile(pattern)) for kind, pattern, _ in _PATTERNS]
 _MIN_KNOWN_SECRET = 4  # shorter "secrets" would redact ordinary words
 
 
-def redact_text(text: str, known: re.Pattern[str] | None = None) -> str:
-    """`text` with known secret values and secret-looking patterns replaced by a marker."""
+def redact_text(
+    text: str, known: re.Pattern[str] | None = None, found: list[str] | None = None
+) -> str:
+    """`text` with known secret values and secret-looking patterns replaced by a marker; the
+    values the patterns replaced are appended to `found` when given."""
     if known is not None and known.search(text):
         text = known.sub(MARKER.format(kind="secret"), text)
     needed = patterns_needed(text)
     for i, (kind, pattern) in enumerate(_COMPILED):
         if needed >> i & 1:
-            done = pattern.sub(lambda m, kind=kind: _replace(m, kind), text)
+            done = pattern.sub(lambda m, kind=kind: _replace(m, kind, found), text)
             if done != text:
                 text = done
                 # Its marker may hold a later pattern's trigger ("[REDACTED:github-token]"):
@@ -163,13 +166,17 @@ _TRIGGER_AUTOMATON = _trigger_automaton()
 _ALL_PATTERNS = (1 << len(_PATTERNS)) - 1
 
 
-def _replace(match: re.Match[str], kind: str) -> str:
+def _replace(match: re.Match[str], kind: str, found: list[str] | None = None) -> str:
     if "secret" in match.re.groupindex and match.group("secret") is not None:
+        if found is not None:
+            found.append(match.group("secret"))
         start, end = match.span("secret")
         whole_start = match.start()
         full = match.group(0)
         marker = MARKER.format(kind=kind)
         return full[: start - whole_start] + marker + full[end - whole_start :]
+    if found is not None:
+        found.append(match.group(0))
     return MARKER.format(kind=kind)
 
 
@@ -212,34 +219,23 @@ class Redactor:
 
     def __init__(self, reported_secrets: Iterable[str] = ()) -> None:
         self.known = known_secrets_pattern(reported_secrets)
-        self._cache: dict[str, str] = {}
+        # text -> (redacted text, the values the patterns replaced in it)
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._found: list[str] = []  # values the patterns replaced in the current finding
 
     def text(self, text: str) -> str:
-        done = self._cache.get(text)
-        if done is None:
-            done = redact_text(text, self.known)
+        cached = self._cache.get(text)
+        if cached is None:
+            found: list[str] = []
+            done = redact_text(text, self.known, found)
             if done == text:
                 done = text  # the same object: callers test `is` to skip a write
+            cached = (done, tuple(found))
             if len(self._cache) < self._CACHE_LIMIT:
-                self._cache[text] = done
-        return done
-
-    def _in_place(self, container: dict[str, Any] | list[Any]) -> None:
-        """Redact the strings inside a dict/list, replacing only those that change.
-
-        Iterative: a report can nest values 1,000 levels deep, past Python's recursion limit.
-        """
-        stack: list[dict[str, Any] | list[Any]] = [container]
-        while stack:
-            current = stack.pop()
-            items = current.items() if isinstance(current, dict) else enumerate(current)
-            for key, item in list(items):
-                if isinstance(item, str):
-                    done = self.text(item)
-                    if done is not item and done != item:
-                        current[key] = done  # type: ignore[index]
-                elif isinstance(item, (dict, list)):
-                    stack.append(item)
+                self._cache[text] = cached
+        if cached[1]:
+            self._found.extend(cached[1])
+        return cached[0]
 
     def finding(self, finding: Finding) -> str:
         """Redact every free-text field of `finding` in place and forget its reported secrets.
@@ -248,6 +244,7 @@ class Redactor:
         The raw record is searched once as that JSON; only a hit pays for a walk through its
         values (and a second serialization).
         """
+        self._found = []
         values = finding.__dict__
         for name in _TEXT_FIELDS:
             text = values[name]
@@ -259,8 +256,46 @@ class Redactor:
             finding.references = [self.text(ref) for ref in finding.references]
         raw_json = orjson.dumps(finding.raw).decode()
         if (self.known is not None and self.known.search(raw_json)) or might_hold_secret(raw_json):
-            self._in_place(finding.raw)
+            _replace_strings(finding.raw, self.text)
+            raw_json = orjson.dumps(finding.raw).decode()
+        also = known_secrets_pattern(self._found) if self._found else None
+        if also is not None:
+            # A value a pattern found in one place (`password = "..."` in the snippet) can
+            # stand alone elsewhere in the finding, with nothing around it that says secret:
+            # in the message, or in the raw record's copy of a matched metavariable.
+            self._everywhere(finding, also)
             raw_json = orjson.dumps(finding.raw).decode()
         if finding.secrets:
             finding.secrets = []
         return raw_json
+
+    @staticmethod
+    def _everywhere(finding: Finding, pattern: re.Pattern[str]) -> None:
+        """Replace what `pattern` matches in every text of `finding`, raw record included."""
+        marker = MARKER.format(kind="secret")
+        values = finding.__dict__
+        for name in _TEXT_FIELDS:
+            text = values[name]
+            if text and pattern.search(text):
+                values[name] = pattern.sub(marker, text)
+        finding.references = [pattern.sub(marker, ref) for ref in finding.references]
+        _replace_strings(finding.raw, lambda text: pattern.sub(marker, text))
+
+
+def _replace_strings(container: dict[str, Any] | list[Any], redact: Callable[[str], str]) -> None:
+    """Replace each string inside a dict/list (at any depth) by `redact(string)`, writing only
+    those that change.
+
+    Iterative: a report can nest values 1,000 levels deep, past Python's recursion limit.
+    """
+    stack: list[dict[str, Any] | list[Any]] = [container]
+    while stack:
+        current = stack.pop()
+        items = current.items() if isinstance(current, dict) else enumerate(current)
+        for key, item in list(items):
+            if isinstance(item, str):
+                done = redact(item)
+                if done is not item and done != item:
+                    current[key] = done  # type: ignore[index]
+            elif isinstance(item, (dict, list)):
+                stack.append(item)

@@ -636,3 +636,34 @@ def test_enclosing_scope_from_context_is_redacted(tmp_path: Path) -> None:
     finding.enclosing = f"connect({GHP})"  # a tool's own scope name can still hold one
     Redactor().finding(finding)
     assert GHP not in finding.model_dump_json()
+
+
+def test_a_value_a_pattern_found_is_redacted_wherever_it_stands_in_the_finding() -> None:
+    # Regression: `password = "..."` in the snippet was redacted, but the same value alone in
+    # the message or in the raw record (a matched metavariable's content) has nothing around
+    # it that says secret, and was stored.
+    value = "hunter2" + "hunter2"
+    finding = make(
+        tool="semgrep",
+        rule_id="python.hardcoded-password",
+        message=f"Hard-coded password {value} in DB_PASSWORD",
+        snippet=f'DB_PASSWORD = "{value}"',
+        raw={"extra": {"metavars": {"$VALUE": {"abstract_content": value}}, "lines": value}},
+    )
+    raw_json = Redactor().finding(finding)
+    assert value not in raw_json
+    assert value not in finding.model_dump_json()
+    assert finding.message == "Hard-coded password [REDACTED:secret] in DB_PASSWORD"
+    assert finding.snippet == 'DB_PASSWORD = "[REDACTED:credential]"'
+
+
+def test_a_value_found_in_one_finding_is_not_carried_to_the_next() -> None:
+    # Found values widen one finding's redaction only, so what a finding stores does not depend
+    # on which findings came before it in the report (or in a forked worker's shard). Values
+    # that must go everywhere are the reported ones (`Redactor(reported_secrets)`).
+    redactor = Redactor()
+    value = "hunter2" + "hunter2"
+    redactor.finding(make(snippet=f'password = "{value}"'))
+    other = make(message=f"Rename {value} to something else")
+    redactor.finding(other)
+    assert other.message == f"Rename {value} to something else"
