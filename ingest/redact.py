@@ -32,14 +32,14 @@ _NAMES = (
 )
 # What _NAMES needs. With (?i), Python's re lets "i" match the dotless "ı" (U+0131) and the
 # dotted "İ" (U+0130), which casefolding keeps as "ı" and "i̇": "credential" written with either
-# must trigger too (the other names have their own trigger without an "i": "key", "secret").
+# must trigger too (the other names have their own trigger without an "i": "key", "secret";
+# "auth" is not one: auth_key holds "key", so "author" need not run the patterns).
 _NAME_TRIGGERS = (
     "pass",
     "pwd",
     "secret",
     "token",
     "key",
-    "auth",
     "credential",
     "credent\u0131al",
     "credenti\u0307al",

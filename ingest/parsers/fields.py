@@ -155,6 +155,12 @@ def order_vuln_ids(ids: list[str]) -> list[str]:
     return sorted(unique, key=rank)
 
 
+def secrets_rule_id(rule_id: str | None) -> bool:
+    """A rule id with a "secrets" segment names a secrets rule (Semgrep's registry:
+    generic.secrets.security.*), whatever format the result came in."""
+    return rule_id is not None and "secrets" in rule_id.lower().split(".")
+
+
 def shown(value: object, limit: int = 60) -> str:
     """A value for an error message: short, and never a repr() of a structure (a report can
     nest 1,000 levels deep, where repr() raises RecursionError)."""

@@ -43,6 +43,7 @@ from ingest.parsers.fields import (
     order_vuln_ids,
     req_dict,
     req_list,
+    secrets_rule_id,
     shown,
     strs,
 )
@@ -215,9 +216,7 @@ def _rules(component: dict[str, Any], cwe_taxa: set[int]) -> list[_Rule]:
                 references=references,
                 message_strings=message_strings,
                 short_description=short,
-                # Tags, or a "secrets" segment in the id (Semgrep: generic.secrets.security.*).
-                is_secret=any(t.lower() in _SECRET_TAGS for t in tags)
-                or "secrets" in (rule_id or "").lower().split("."),
+                is_secret=any(t.lower() in _SECRET_TAGS for t in tags) or secrets_rule_id(rule_id),
             )
         )
     return out

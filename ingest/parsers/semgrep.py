@@ -52,6 +52,7 @@ from ingest.parsers.fields import (
     order_vuln_ids,
     req_dict,
     req_list,
+    secrets_rule_id,
     strs,
     upgrade_guidance,
 )
@@ -218,7 +219,7 @@ def _is_secret(check_id: str, metadata: dict[str, Any]) -> bool:
         return True
     if any(t.strip().lower() == "secrets" for t in strs(metadata.get("technology"))):
         return True
-    return "secrets" in check_id.lower().split(".")
+    return secrets_rule_id(check_id)
 
 
 def _references(metadata: dict[str, Any]) -> list[str]:
