@@ -39,10 +39,10 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.memory.embedder import Embedder  # noqa: E402
-from ingest.memory.index import FindingIndex, SimilarFilter, open_client  # noqa: E402
 from ingest.pipeline import IngestOptions, ingest_paths  # noqa: E402
-from ingest.store import FindingsStore  # noqa: E402
+from store import FindingsStore  # noqa: E402
+from vector_memory.embedder import Embedder  # noqa: E402
+from vector_memory.index import FindingIndex, SimilarFilter, open_client  # noqa: E402
 
 SINKS = [
     ("sql-injection", "CWE-89", 'cursor.execute("SELECT * FROM {t} WHERE id = " + {v})'),

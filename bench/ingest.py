@@ -159,7 +159,7 @@ def generate(path: Path, results: int, files: int) -> None:
 def ingest_phase(report: Path, db: Path, workers: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
     from ingest.pipeline import IngestOptions, ingest_paths
-    from ingest.store import FindingsStore
+    from store import FindingsStore
 
     store = FindingsStore(f"sqlite:///{db}")
     sampler = PssSampler()
@@ -199,7 +199,7 @@ def stages_phase(report: Path, db: Path) -> dict[str, float]:
     from ingest.parsers import parse_document
     from ingest.pipeline import gc_paused, load_document, read_report
     from ingest.prepare import prepare_runs
-    from ingest.store import FindingsStore
+    from store import FindingsStore
 
     store = FindingsStore(f"sqlite:///{db}")
     seconds: dict[str, float] = {}

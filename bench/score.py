@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.scanners.semgrep import semgrep_binary  # noqa: E402
-from training.rewards import RewardConfig  # noqa: E402
+from detectors.semgrep_runner import semgrep_binary  # noqa: E402
+from training.reward_config import RewardConfig  # noqa: E402
 from training.scoring import Sample, Scorer  # noqa: E402
 
 ADVISORIES = ROOT / "examples" / "advisories"

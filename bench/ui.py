@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from embed import SINKS, generate  # noqa: E402
 
 from ingest.pipeline import IngestOptions, ingest_paths  # noqa: E402
-from ingest.store import FindingsStore  # noqa: E402
-from ingest.store.labels import add_label  # noqa: E402
-from labeling_ui.guidelines import save_guideline  # noqa: E402
-from labeling_ui.review import ReviewDesk  # noqa: E402
+from labeling_ui.review_desk import ReviewDesk  # noqa: E402
+from store import FindingsStore  # noqa: E402
+from store.guidelines import save_guideline  # noqa: E402
+from store.labels import add_label  # noqa: E402
 
 
 def p95(values: list[float]) -> float:

@@ -62,7 +62,3 @@ class AdvisoryError(IngestError):
 
     Raised rather than skipped: a silently skipped advisory is a silently missed vulnerability.
     """
-
-
-class StoreError(Exception):
-    """The findings store could not be opened or migrated."""

@@ -18,7 +18,8 @@ from typing import Literal
 
 import orjson
 
-from ingest.context import git_commit, git_repository_name
+from core.finding import ParsedReport
+from ingest.code_context import git_commit, git_repository_name
 from ingest.errors import (
     EmptyReport,
     IngestError,
@@ -26,10 +27,9 @@ from ingest.errors import (
     ReportTooLarge,
     UnreadableReport,
 )
-from ingest.finding import ParsedReport
 from ingest.parsers import parse_document
 from ingest.prepare import Progress, prepare_runs
-from ingest.store import FindingsStore, RunOutcome
+from store import FindingsStore, RunOutcome
 
 DEFAULT_MAX_REPORT_BYTES = 1024 * 1024 * 1024  # 1 GiB
 

@@ -28,11 +28,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from ingest.context import ContextReader
-from ingest.finding import Finding, Kind, ParsedReport
-from ingest.identity import GroupMember, assign_identities
+from core.finding import Finding, Kind, ParsedReport
+from core.identity import GroupMember, assign_identities
+from ingest.code_context import ContextReader
 from ingest.redact import Redactor
-from ingest.store import PreparedFinding, PreparedRun, prepare_finding
+from store import PreparedFinding, PreparedRun, prepare_finding
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

@@ -18,7 +18,7 @@ from typing import Any
 import ahocorasick
 import orjson
 
-from ingest.finding import Finding
+from core.finding import Finding
 
 MARKER = "[REDACTED:{kind}]"
 

@@ -1,26 +1,23 @@
-"""The reviewer workbench: `flywheel ui` (or `streamlit run labeling_ui/app.py`).
+"""The reviewer workbench's frame: login, and the navigation to the pages a role may open.
 
-Nothing but the login form is visible without logging in; the navigation lists only the
-pages the user's role may open, and every page checks the role again (a URL to a page is
-not a way around it).
+`main()` runs once per script run; the entry script (`orchestration/workbench_app.py`, what
+`flywheel ui` starts) installs the operations the pages need and calls it. Nothing but the
+login form is visible without logging in; the navigation lists only the pages the user's role
+may open, and every page checks the role again (a URL to a page is not a way around it).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run` puts only this folder on the path
-    sys.path.insert(0, str(ROOT))
+from labeling_ui import workbench
+from store.accounts import allowed, authenticate, user_for_email
 
-from labeling_ui import context  # noqa: E402
-from labeling_ui.accounts import allowed, authenticate, user_for_email  # noqa: E402
-
-st.set_page_config(page_title="Findings Flywheel", page_icon=":material/shield:", layout="wide")
 PAGES = Path(__file__).with_name("pages")
+# Page file -> (URL path, title, icon, section, capability needed); the URL paths are the
+# links reviewers share (/finding?finding=14).
 
 
 def _sso_configured() -> bool:
@@ -37,7 +34,7 @@ def login() -> None:
         password = st.text_input("Password", type="password", key="login_password")
         submitted = st.form_submit_button("Log in")
     if submitted:
-        account = authenticate(context.store().engine, username, password)
+        account = authenticate(workbench.store().engine, username, password)
         if account is None:
             st.error("Unknown user, wrong password, or a disabled account.")
         else:
@@ -45,7 +42,7 @@ def login() -> None:
             st.rerun()
     if _sso_configured():
         if getattr(st.user, "is_logged_in", False):
-            account = user_for_email(context.store().engine, str(st.user.get("email", "")))
+            account = user_for_email(workbench.store().engine, str(st.user.get("email", "")))
             if account is None:
                 st.error("Your single sign-on account has no workbench user: ask an admin.")
             else:
@@ -60,42 +57,61 @@ def logout() -> None:
         st.logout()
 
 
-current = context.user()
-if current is None:
-    st.navigation([st.Page(login, title="Log in", url_path="login")], position="hidden")
-    login()
-    st.stop()
+PAGE_TABLE = (
+    ("review_queue", "queue", "Queue", ":material/list:", "Review", "label"),
+    ("finding_review", "finding", "Finding", ":material/bug_report:", "Review", "label"),
+    ("guideline_editor", "guidelines", "Guidelines", ":material/menu_book:", "Review", None),
+    ("adjudication", "adjudication", "Adjudication", ":material/gavel:", "Leads", "adjudicate"),
+    (
+        "agreement_dashboard",
+        "agreement",
+        "Agreement",
+        ":material/handshake:",
+        "Leads",
+        "dashboards",
+    ),
+    ("gate_dashboard", "gate", "Quality gate", ":material/verified:", "Leads", "dashboards"),
+    ("corpus_dashboard", "corpus", "Corpus", ":material/bar_chart:", "Leads", "dashboards"),
+    ("audit_log", "audit", "Audit log", ":material/history:", "Leads", "audit"),
+    (
+        "retraining_status",
+        "retraining",
+        "Retraining",
+        ":material/model_training:",
+        "Platform",
+        "retraining",
+    ),
+    ("user_admin", "users", "Users", ":material/group:", "Platform", "users"),
+)
 
-role = current["role"]
-# A role's home: the queue for those who label, retraining for the platform team.
-home = "queue" if allowed(role, "label") else "retraining"
 
+def main() -> None:
+    st.set_page_config(page_title="Findings Flywheel", page_icon=":material/shield:", layout="wide")
+    current = workbench.user()
+    if current is None:
+        st.navigation([st.Page(login, title="Log in", url_path="login")], position="hidden")
+        login()
+        st.stop()
 
-def page(name: str, title: str, icon: str) -> st.Page:
-    return st.Page(PAGES / f"{name}.py", title=title, icon=icon, default=name == home)
+    role = current["role"]
+    # A role's home: the queue for those who label, retraining for the platform team.
+    home = "queue" if allowed(role, "label") else "retraining"
+    pages: dict[str, list[st.Page]] = {}
+    by_url: dict[str, st.Page] = {}
+    for file, url_path, title, icon, section, capability in PAGE_TABLE:
+        if capability is None or allowed(role, capability):
+            by_url[url_path] = st.Page(
+                PAGES / f"{file}.py",
+                title=title,
+                icon=icon,
+                url_path=url_path,
+                default=url_path == home,
+            )
+            pages.setdefault(section, []).append(by_url[url_path])
+    workbench.register_pages(by_url)
 
+    with st.sidebar:
+        st.caption(f"Logged in as **{current['username']}** ({role})")
+        st.button("Log out", on_click=logout, key="logout")
 
-pages: dict[str, list[st.Page]] = {"Review": []}
-if allowed(role, "label"):
-    pages["Review"] += [
-        page("queue", "Queue", ":material/list:"),
-        page("finding", "Finding", ":material/bug_report:"),
-    ]
-pages["Review"].append(page("guidelines", "Guidelines", ":material/menu_book:"))
-for section, name, title, icon, capability in (
-    ("Leads", "adjudication", "Adjudication", ":material/gavel:", "adjudicate"),
-    ("Leads", "agreement", "Agreement", ":material/handshake:", "dashboards"),
-    ("Leads", "gate", "Quality gate", ":material/verified:", "dashboards"),
-    ("Leads", "corpus", "Corpus", ":material/bar_chart:", "dashboards"),
-    ("Leads", "audit", "Audit log", ":material/history:", "audit"),
-    ("Platform", "retraining", "Retraining", ":material/model_training:", "retraining"),
-    ("Platform", "users", "Users", ":material/group:", "users"),
-):
-    if allowed(role, capability):
-        pages.setdefault(section, []).append(page(name, title, icon))
-
-with st.sidebar:
-    st.caption(f"Logged in as **{current['username']}** ({role})")
-    st.button("Log out", on_click=logout, key="logout")
-
-st.navigation(pages).run()
+    st.navigation(pages).run()

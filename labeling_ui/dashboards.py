@@ -10,9 +10,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ingest.store.tables import FindingRecord, LabelRecord, ReviewState, utcnow
-from quality_gates.gate import GateReport
-from quality_gates.snapshot import decided_clause
+from store.gate_history import GateReport
+from store.snapshots import decided_clause
+from store.tables import FindingRecord, LabelRecord, ReviewState, utcnow
 
 PASS, FAIL = "#2e7d32", "#c62828"
 

@@ -20,13 +20,22 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.collect import build_findings_asset, build_nightly_scan, build_report_sensor
-from orchestration.gate import GateResource, build_retrain_sensor, corpus_snapshot, quality_gate
-from orchestration.label import labels, review_queue
-from orchestration.memory import VectorIndexResource, finding_embeddings
-from orchestration.model import MODEL_ASSETS, TrainingResource
+from core.settings import Settings, load_settings
+from orchestration.assets.corpus import (
+    GateResource,
+    build_retrain_sensor,
+    corpus_snapshot,
+    quality_gate,
+)
+from orchestration.assets.embeddings import VectorIndexResource, finding_embeddings
+from orchestration.assets.findings import (
+    build_findings_asset,
+    build_nightly_scan,
+    build_report_sensor,
+)
+from orchestration.assets.model import MODEL_ASSETS, TrainingResource
+from orchestration.assets.triage import labels, review_queue
 from orchestration.resources import FindingsStoreResource, ScannerResource
-from orchestration.settings import Settings, load_settings
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:

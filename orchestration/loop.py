@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import EXAMPLES, Settings
+from core.settings import EXAMPLES, Settings
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"
@@ -171,7 +171,7 @@ def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
 
 def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> LoopSummary:
     from orchestration.definitions import build_definitions
-    from orchestration.train import TrainingWork, registration_key, registry_for
+    from orchestration.retraining import TrainingWork, registration_key, registry_for
     from quality_gates.thresholds import GateConfigError
     from training.config import TrainConfigError
 
@@ -213,7 +213,7 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     # 2. The sample's reviewer decisions, as a team would import an earlier triage.
     progress("importing the sample's reviewer decisions")
     started = time.perf_counter()
-    from labeling_ui.transfer import TransferError, import_jsonl
+    from store.label_transfer import TransferError, import_jsonl
 
     try:
         imported = import_jsonl(store.engine, SAMPLE_DECISIONS)
@@ -228,8 +228,8 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     stage("import reviewer decisions", started, imported=imported.imported)
 
     # 3. Snapshot; gate, train, evaluate, register unless this snapshot was trained already.
-    from quality_gates.gate import latest_gate_run
-    from quality_gates.snapshot import create_snapshot
+    from store.gate_history import latest_gate_run
+    from store.snapshots import create_snapshot
 
     started = time.perf_counter()
     policy = thresholds.values.snapshot_policy(settings.labels_required)
@@ -277,7 +277,7 @@ def _gate_dict(report) -> dict[str, Any]:
 
 
 def _model_dict(settings: Settings, registry, version: dict[str, Any], work) -> dict[str, Any]:
-    from orchestration.train import Evaluation
+    from orchestration.retraining import Evaluation
 
     stored = Evaluation.read(work)
     evaluations = {

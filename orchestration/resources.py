@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import PrivateAttr
 
-from ingest.store import FindingsStore
+from store import FindingsStore
 
 
 class FindingsStoreResource(dg.ConfigurableResource):
@@ -43,8 +43,8 @@ class ScannerResource(dg.ConfigurableResource):
     def ensemble(self):
         from pathlib import Path
 
-        from ingest.scanners.dependencies import AdvisoryDB
-        from ingest.scanners.ensemble import Ensemble
+        from detectors.dependencies import AdvisoryDB
+        from detectors.ensemble import Ensemble
 
         advisories = AdvisoryDB.load(Path(self.advisory_db)) if self.advisory_db else None
         return Ensemble(advisories=advisories)

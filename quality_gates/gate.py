@@ -16,23 +16,22 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
+from core.agreement import cohen_kappa
 from ingest.redact import might_hold_secret, redact_text
-from ingest.store.tables import GateRun, utcnow
-from labeling_ui.accounts import active_reviewers
-from labeling_ui.agreement import cohen_kappa
-from quality_gates.snapshot import DECIDED, DISPUTED, EVAL, Item, components, get_snapshot
-from quality_gates.snapshot import load_items as load_snapshot_items
 from quality_gates.thresholds import LoadedThresholds, Thresholds
+from store.accounts import active_reviewers
+from store.gate_history import ExpectationOutcome, GateReport
+from store.snapshots import DECIDED, DISPUTED, EVAL, Item, components, get_snapshot
+from store.snapshots import load_items as load_snapshot_items
+from store.tables import GateRun, utcnow
 
 # A security tool does not report its users' data quality runs to a third party.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -43,41 +42,6 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
 _DETAILS = 20  # failing rows named in a report line
-
-
-class ExpectationOutcome(BaseModel):
-    name: str
-    description: str
-    expectation: str  # the GX expectation type
-    observed: float | int | str | None
-    threshold: str
-    minimum: float | None = None
-    maximum: float | None = None
-    unit: str = "findings"
-    passed: bool
-    details: list[Any] = []  # e.g. the finding ids that broke it (first 20)
-
-
-class GateReport(BaseModel):
-    snapshot_id: int
-    snapshot_hash: str
-    passed: bool
-    thresholds_version: int
-    thresholds_hash: str
-    thresholds_path: str
-    evaluated_at: datetime
-    expectations: list[ExpectationOutcome]
-    docs_path: str | None = None
-    gate_run_id: int | None = None
-
-    def failed(self) -> list[ExpectationOutcome]:
-        return [outcome for outcome in self.expectations if not outcome.passed]
-
-    def summary(self) -> str:
-        if self.passed:
-            return f"gate passed on snapshot {self.snapshot_id}"
-        reasons = "; ".join(f"{o.name} {o.observed} (needs {o.threshold})" for o in self.failed())
-        return f"gate failed on snapshot {self.snapshot_id}: {reasons}"
 
 
 # The tables GX validates -------------------------------------------------------------------
@@ -513,25 +477,3 @@ def run_gate(
         shutil.rmtree(folder, ignore_errors=True)  # no docs without a stored report
         raise
     return report
-
-
-def _report(row: GateRun) -> GateReport:
-    return GateReport.model_validate({**row.report, "gate_run_id": row.id})
-
-
-def gate_history(engine: Engine, snapshot_id: int | None = None) -> list[GateReport]:
-    """Every stored gate run, oldest first (of one snapshot, when given)."""
-    statement = sa.select(GateRun).order_by(GateRun.evaluated_at, GateRun.id)
-    if snapshot_id is not None:
-        statement = statement.where(GateRun.snapshot_id == snapshot_id)
-    with engine.connect() as conn:
-        return [_report(GateRun.model_validate(row._mapping)) for row in conn.execute(statement)]
-
-
-def latest_gate_run(engine: Engine, snapshot_id: int | None = None) -> GateReport | None:
-    statement = sa.select(GateRun).order_by(GateRun.evaluated_at.desc(), GateRun.id.desc())
-    if snapshot_id is not None:
-        statement = statement.where(GateRun.snapshot_id == snapshot_id)
-    with engine.connect() as conn:
-        row = conn.execute(statement.limit(1)).first()
-    return _report(GateRun.model_validate(row._mapping)) if row else None

@@ -15,10 +15,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ingest.store.tables import CorpusSnapshot, ModelLineage, TriggerEvaluation, utcnow
-from quality_gates.gate import latest_gate_run, run_gate
-from quality_gates.snapshot import create_snapshot, decided_now
+from quality_gates.gate import run_gate
 from quality_gates.thresholds import LoadedThresholds, Thresholds
+from store.gate_history import latest_gate_run
+from store.snapshots import create_snapshot, decided_now
+from store.tables import CorpusSnapshot, ModelLineage, TriggerEvaluation, utcnow
 
 
 @dataclass(frozen=True)
@@ -187,14 +188,3 @@ def evaluate_trigger(
         return _record(engine, Decision(False, reason, **common))
     reason = f"{growth.describe(values)}; {report.summary()}: retraining on snapshot {snapshot.id}"
     return _record(engine, Decision(True, reason, **common, run_key=run_key))
-
-
-def trigger_history(engine: Engine, limit: int = 200) -> list[TriggerEvaluation]:
-    """The latest evaluations of the trigger, newest first."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(TriggerEvaluation)
-            .order_by(TriggerEvaluation.at.desc(), TriggerEvaluation.id.desc())
-            .limit(limit)
-        )
-        return [TriggerEvaluation.model_validate(row._mapping) for row in rows]

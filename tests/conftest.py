@@ -35,8 +35,8 @@ import sqlalchemy as sa
 from filelock import FileLock
 
 import training.base_model
-import training.families
-from ingest.store import FindingsStore
+import training.task_families
+from store import FindingsStore
 from training.base_model import TinySpec, build_tiny
 
 PG_URL = os.environ.get("FLYWHEEL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -118,7 +118,7 @@ def sample_service(tmp_path: Path) -> Path:
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
     # Keyed by the code that builds it, so a changed recipe never reuses an old model.
-    sources = [Path(training.base_model.__file__), Path(training.families.__file__)]
+    sources = [Path(training.base_model.__file__), Path(training.task_families.__file__)]
     key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     folder = root / f"tiny-model-{key}"
     with FileLock(str(root / f"tiny-model-{key}.lock")):
@@ -130,7 +130,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedding model exported to ONNX once per session (shared by xdist workers)."""
-    from ingest.memory.embedder import Embedder
+    from vector_memory.embedder import Embedder
 
     root = tmp_path_factory.getbasetemp().parent
     folder = root / "onnx-cache"

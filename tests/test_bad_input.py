@@ -18,8 +18,8 @@ from ingest.errors import (
     UnsupportedFormat,
 )
 from ingest.pipeline import IngestOptions, ingest_paths, ingest_report
-from ingest.store import FindingsStore
 from orchestration.cli import app
+from store import FindingsStore
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"
 SEMGREP_JSON = (

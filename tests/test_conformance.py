@@ -12,7 +12,7 @@ import pytest
 
 from ingest.errors import EmptyReport
 from ingest.pipeline import IngestOptions, ingest_paths, ingest_report
-from ingest.store import FindingsStore
+from store import FindingsStore
 from tests import shared_data
 from tests.shared_data import shared_path
 

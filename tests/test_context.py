@@ -1,4 +1,4 @@
-"""Code context from a repository checkout (`ingest.context.ContextReader`, git helpers)."""
+"""Code context from a repository checkout (`ingest.code_context.ContextReader`, git helpers)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from ingest.context import MAX_FILE_BYTES, ContextReader, git_commit, git_repository_name
-from ingest.finding import Finding, Severity
+from core.finding import Finding
+from core.severity import Severity
+from ingest.code_context import MAX_FILE_BYTES, ContextReader, git_commit, git_repository_name
 
 
 def make(**overrides: Any) -> Finding:

@@ -8,11 +8,15 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ingest.store import FindingsStore
-from orchestration.collect import build_findings_asset, build_report_sensor, new_report_files
+from core.settings import Settings
+from orchestration.assets.findings import (
+    build_findings_asset,
+    build_report_sensor,
+    new_report_files,
+)
 from orchestration.definitions import build_definitions
 from orchestration.resources import FindingsStoreResource, ScannerResource
-from orchestration.settings import Settings
+from store import FindingsStore
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

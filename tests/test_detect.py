@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from core.finding import ParsedReport
 from ingest.errors import IngestError, MalformedReport, UnsupportedFormat
-from ingest.finding import ParsedReport
 from ingest.parsers import EMPTY, FORMATS, PARSERS, detect_format, parse_document
 from ingest.pipeline import load_document
 from tests.shared_data import SHARED_DATA, shared_path

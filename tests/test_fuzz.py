@@ -20,8 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.finding import ParsedReport
 from ingest.errors import IngestError, MalformedReport
-from ingest.finding import ParsedReport
 from ingest.parsers import EMPTY, detect_format, parse_document
 from ingest.pipeline import load_document
 from tests.shared_data import SHARED_DATA

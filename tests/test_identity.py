@@ -1,4 +1,4 @@
-"""Identity (`ingest.identity`): fingerprints, match keys, cross-tool keys; and `ingest.cwe`.
+"""Identity (`core.identity`): fingerprints, match keys, cross-tool keys; and `core.cwe`.
 
 The core promise: a finding keeps its fingerprint when the file changes around it (lines
 inserted above, blank lines, re-indentation), because line numbers are never part of it.
@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from ingest.context import ContextReader
-from ingest.cwe import cwe_class, cwes_from_tags, parse_cwe
-from ingest.finding import Finding, Kind, Severity
-from ingest.identity import (
+from core.cwe import cwe_class, cwes_from_tags, parse_cwe
+from core.finding import Finding, Kind
+from core.identity import (
     GroupCandidate,
     assign_identities,
     basis_of,
@@ -24,7 +23,9 @@ from ingest.identity import (
     digest,
     identity_basis,
 )
-from ingest.store.writer import prepare_finding
+from core.severity import Severity
+from ingest.code_context import ContextReader
+from store.writer import prepare_finding
 
 
 def make(**overrides: Any) -> Finding:
@@ -561,7 +562,7 @@ def test_a_chain_of_tools_shares_the_first_key() -> None:
 # CWE ids ------------------------------------------------------------------------------------
 
 PARSE_CWE_CASES = [
-    # Every spelling of ingest/cwe.py's docstring.
+    # Every spelling of core/cwe.py's docstring.
     pytest.param("CWE-79", [79], id="CWE-79"),
     pytest.param(
         "CWE-79: Improper Neutralization of Input During Web Page Generation",

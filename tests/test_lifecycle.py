@@ -12,9 +12,10 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from ingest.finding import Finding, Severity, Status
+from core.finding import Finding, Status
+from core.severity import Severity
 from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
-from ingest.store import (
+from store import (
     FindingFilter,
     FindingsStore,
     PreparedRun,
@@ -22,7 +23,7 @@ from ingest.store import (
     ScanRun,
     prepare_finding,
 )
-from ingest.store.tables import FindingRecord
+from store.tables import FindingRecord
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 
 import ingest.prepare
-from ingest.context import ContextReader
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
-from ingest.identity import identity_basis
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.identity import identity_basis
+from core.severity import Severity
+from ingest.code_context import ContextReader
 from ingest.pipeline import IngestOptions, ingest_report
 from ingest.prepare import WorkerFailed, prepare_runs, run_forked, shard_by_identity
-from ingest.store import FindingsStore
-from ingest.store.writer import FINDING_FIELDS
+from store import FindingsStore
+from store.writer import FINDING_FIELDS
 
 T0 = datetime(2026, 11, 20, 10, tzinfo=UTC)
 SECRET = "AKIAIOSFODNN7EXAMPLE"

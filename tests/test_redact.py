@@ -15,8 +15,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ingest.context import ContextReader
-from ingest.finding import Finding, Severity
+from core.finding import Finding
+from core.severity import Severity
+from ingest.code_context import ContextReader
 from ingest.redact import (
     _COMPILED,
     MARKER,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.finding import Status
+from core.finding import Status
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.store import FindingFilter, FindingsStore
+from store import FindingFilter, FindingsStore
 
 RULES = Path(__file__).resolve().parents[1] / "ingest" / "scanners" / "rules" / "python"
 SEMGREP = Path(sys.executable).with_name("semgrep")

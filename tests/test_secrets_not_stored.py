@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from detectors.semgrep_runner import semgrep_binary
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.scanners.semgrep import semgrep_binary
-from ingest.store import FindingsStore
+from store import FindingsStore
 from tests.shared_data import shared_path
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ingest.severity import severity_markdown
-from orchestration.settings import load_settings
+from core.settings import load_settings
+from core.severity import severity_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -84,5 +84,5 @@ def test_missing_config_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 
 def test_severity_doc_matches_the_code() -> None:
-    # docs/severity.md is generated from ingest/severity.py: regenerate it when the tables change.
+    # docs/severity.md is generated from core/severity.py: regenerate it when the tables change.
     assert (DOCS / "severity.md").read_text() == severity_markdown()

@@ -7,10 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from ingest.finding import Finding, Severity, Status
-from ingest.store import FindingFilter, FindingRecord, FindingsStore
-from ingest.store.engine import current_revision, downgrade, head_revision, make_engine, upgrade
-from ingest.store.writer import FINDING_FIELDS
+from core.finding import Finding, Status
+from core.severity import Severity
+from store import FindingFilter, FindingRecord, FindingsStore
+from store.engine import current_revision, downgrade, head_revision, make_engine, upgrade
+from store.writer import FINDING_FIELDS
 
 
 def test_every_finding_field_has_a_column() -> None:

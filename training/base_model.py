@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from training.families import fenced, tasks
+from training.completions import fenced
+from training.task_families import tasks
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
 # ChatML, as Qwen2 models use: the prompt rendering is a prefix of prompt + answer, which

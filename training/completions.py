@@ -37,7 +37,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.python_syntax import parse_python
+from core.python_syntax import parse_python
 
 __all__ = [
     "CodeStats",
@@ -604,3 +604,8 @@ def code_stats(code: str, language: str = "python") -> CodeStats:
     except RecursionError:  # absurdly nested classes/functions: measurable only roughly
         count, trivial = sum(isinstance(n, ast.stmt) for n in ast.walk(tree)), False
     return CodeStats(canonical, True, non_blank, count, trivial)
+
+
+def fenced(code: str) -> str:
+    """An answer as a code model writes it: the code in a Python fence."""
+    return f"```python\n{code.rstrip()}\n```"

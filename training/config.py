@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from training.rewards import RewardConfig
+from training.reward_config import RewardConfig
 
 CONFIGS = Path(__file__).parent / "configs"
 Stage = Literal["sft", "dpo", "grpo"]

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.cwe import cwe_name
-from quality_gates.snapshot import DECIDED, Item
-from training.families import fenced
+from core.cwe import cwe_name
+from store.snapshots import DECIDED, Item
+from training.completions import fenced
 
 TRUE_POSITIVE, FALSE_POSITIVE = "true_positive", "false_positive"
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\((.*?)\)\s*(?:->\s*[^:]+)?:", re.M)

@@ -15,13 +15,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.finding import Finding, Kind
-from ingest.scanners.dependencies import AdvisoryDB
-from ingest.scanners.ensemble import Ensemble, Weakness, weigh
-from ingest.scanners.scratch import scratch_directory
+from core.finding import Finding, Kind
+from detectors.dependencies import AdvisoryDB
+from detectors.ensemble import Ensemble, Weakness, weigh
+from detectors.scratch import scratch_directory
+from sandbox.unit_tests import TestOutcome, run_unit_tests_many
 from training.completions import code_stats, completion_text, extract_code, is_refusal
-from training.rewards import RewardConfig
-from training.sandbox import TestOutcome, run_unit_tests_many
+from training.reward_config import RewardConfig
 
 Label = Literal["clean", "static-vulnerable", "dependency-vulnerable", "both"]
 # The file a sample is written to, by language: what the scanners expect to read.

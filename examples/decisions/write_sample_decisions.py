@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from labeling_ui.transfer import EXPORT_FIELDS  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from orchestration.definitions import build_definitions  # noqa: E402
 from orchestration.loop import (  # noqa: E402
     SAMPLE_DECISIONS,
@@ -31,7 +31,7 @@ from orchestration.loop import (  # noqa: E402
     loop_settings,
     open_instance,
 )
-from orchestration.settings import Settings  # noqa: E402
+from store.label_transfer import EXPORT_FIELDS  # noqa: E402
 
 TP, FP = "true_positive", "false_positive"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from core.finding import ParsedReport
 from ingest.errors import UnsupportedFormat
-from ingest.finding import ParsedReport
 from ingest.parsers.bandit import parse_bandit
 from ingest.parsers.gitleaks import parse_gitleaks
 from ingest.parsers.grype import parse_grype

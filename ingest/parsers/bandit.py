@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.cwe import parse_cwe
+from core.cwe import parse_cwe
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import from_table
+from core.tools import normalize_tool_name
 from ingest.errors import UnsupportedFormat
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
 from ingest.parsers.fields import (
     clean_path,
     fail,
@@ -30,8 +32,6 @@ from ingest.parsers.fields import (
     req_dict,
     req_list,
 )
-from ingest.severity import from_table
-from ingest.tools import normalize_tool_name
 
 FORMAT = "bandit"
 TOOL = normalize_tool_name("bandit")

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import Severity, from_table
+from core.tools import normalize_tool_name
 from ingest.errors import UnsupportedFormat
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
 from ingest.parsers.fields import clean_path, fail, opt_int, opt_str, req_dict, req_list
-from ingest.severity import from_table
-from ingest.tools import normalize_tool_name
 
 FORMAT = "gitleaks"
 TOOL = normalize_tool_name("gitleaks")

@@ -22,9 +22,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.cwe import parse_cwe
-from ingest.ecosystems import normalize_ecosystem
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
+from core.cwe import parse_cwe
+from core.ecosystems import normalize_ecosystem
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import (
+    SEVERITY_TABLES,
+    Severity,
+    cvss3_base_score,
+    from_score,
+    from_table,
+    parse_score,
+)
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -39,7 +47,6 @@ from ingest.parsers.fields import (
     req_list,
     strs,
 )
-from ingest.severity import SEVERITY_TABLES, cvss3_base_score, from_score, from_table, parse_score
 
 TOOL = "grype"
 _TABLE = SEVERITY_TABLES[TOOL]

@@ -1,7 +1,7 @@
 """OSV records (https://ossf.github.io/osv-schema/), read the same way wherever they appear.
 
 The OSV-Scanner parser (`ingest.parsers.osv_scanner`) meets them inside a report; the offline
-dependency check (`ingest.scanners.dependencies`) reads them from an advisory directory. Both
+dependency check (`detectors.dependencies`) reads them from an advisory directory. Both
 rate, cite and classify a record with these helpers, so one advisory reads the same from both.
 
 - severity: the highest GHSA word (`database_specific.severity`, the "osv-scanner" table), else
@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ingest.cwe import parse_cwe
-from ingest.finding import Severity
+from core.cwe import parse_cwe
+from core.severity import Severity, cvss3_base_score, from_score, from_table
 from ingest.parsers.fields import dicts, get_path, opt_str
-from ingest.severity import cvss3_base_score, from_score, from_table
 
 SEVERITY_TABLE = "osv-scanner"
 

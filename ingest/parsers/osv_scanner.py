@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.ecosystems import normalize_ecosystem
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
+from core.ecosystems import normalize_ecosystem
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import Severity, from_score, parse_score
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -41,7 +42,6 @@ from ingest.parsers.fields import (
     upgrade_guidance,
 )
 from ingest.parsers.osv_records import record_cwes, record_references, record_severity
-from ingest.severity import from_score, parse_score
 
 FORMAT = "osv-scanner"
 TOOL = "osv-scanner"

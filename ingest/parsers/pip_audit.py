@@ -5,7 +5,7 @@
   findings).
 A dependency is `{name, version, vulns: [{id, fix_versions, aliases?, description?}]}`, or
 `{name, skip_reason}` when pip-audit could not audit it: skipped dependencies are not findings,
-a warning counts them. pip-audit rates nothing (severity "medium", see ingest/severity.py) and
+a warning counts them. pip-audit rates nothing (severity "medium", see core/severity.py) and
 does not say which requirements file it read (path is None).
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import from_table
 from ingest.parsers.fields import (
     fail,
     opt_str,
@@ -24,7 +25,6 @@ from ingest.parsers.fields import (
     strs,
     upgrade_guidance,
 )
-from ingest.severity import from_table
 
 FORMAT = "pip-audit"
 TOOL = "pip-audit"

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from ingest.cwe import cwes_from_tags, parse_cwe
+from core.cwe import cwes_from_tags, parse_cwe
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.lines import matched_span, split_lines
+from core.severity import SEVERITY_TABLES, Severity, from_score, parse_score
+from core.tools import default_kind, normalize_rule_id, normalize_tool_name
 from ingest.errors import UnsupportedFormat
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
-from ingest.lines import matched_span, split_lines
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -47,8 +49,6 @@ from ingest.parsers.fields import (
     shown,
     strs,
 )
-from ingest.severity import SEVERITY_TABLES, from_score, parse_score
-from ingest.tools import default_kind, normalize_rule_id, normalize_tool_name
 
 SUPPORTED_VERSION = "2.1.0"
 _NOT_FINDINGS = {"pass", "notApplicable"}

@@ -36,11 +36,13 @@ import json
 import re
 from typing import Any
 
-from ingest.cwe import parse_cwe
-from ingest.ecosystems import normalize_ecosystem
+from core.cwe import parse_cwe
+from core.ecosystems import normalize_ecosystem
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.lines import matched_span
+from core.severity import from_table
+from core.tools import normalize_rule_id, normalize_tool_name
 from ingest.errors import UnsupportedFormat
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
-from ingest.lines import matched_span
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -56,8 +58,6 @@ from ingest.parsers.fields import (
     strs,
     upgrade_guidance,
 )
-from ingest.severity import from_table
-from ingest.tools import normalize_rule_id, normalize_tool_name
 
 FORMAT = "semgrep"
 TOOL = normalize_tool_name("semgrep")

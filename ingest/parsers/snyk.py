@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.cwe import parse_cwe
-from ingest.ecosystems import normalize_ecosystem
+from core.cwe import parse_cwe
+from core.ecosystems import normalize_ecosystem
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import SEVERITY_TABLES, Severity, from_score, from_table, parse_score
 from ingest.errors import MalformedReport, UnsupportedFormat
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun, Severity
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -41,7 +42,6 @@ from ingest.parsers.fields import (
     req_list,
     strs,
 )
-from ingest.severity import SEVERITY_TABLES, from_score, from_table, parse_score
 
 TOOL = "snyk"
 _TABLE = SEVERITY_TABLES[TOOL]

@@ -29,10 +29,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.cwe import parse_cwe
-from ingest.ecosystems import normalize_ecosystem
+from core.cwe import parse_cwe
+from core.ecosystems import normalize_ecosystem
+from core.finding import Finding, Kind, ParsedReport, ParsedRun
+from core.severity import from_table
 from ingest.errors import UnsupportedFormat
-from ingest.finding import Finding, Kind, ParsedReport, ParsedRun
 from ingest.parsers.fields import (
     clean_path,
     dicts,
@@ -48,7 +49,6 @@ from ingest.parsers.fields import (
     strs,
     upgrade_guidance,
 )
-from ingest.severity import from_table
 
 FORMAT = "trivy"
 TOOL = "trivy"

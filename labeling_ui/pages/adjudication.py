@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ingest.errors import StoreError
-from ingest.store.labels import adjudicate
-from labeling_ui import context
+from labeling_ui import workbench
+from store.errors import StoreError
+from store.labels import adjudicate
 
-me = context.require("adjudicate")
-desk = context.desk()
+me = workbench.require("adjudicate")
+desk = workbench.desk()
 st.title("Adjudication")
 conflicts = desk.conflicts()
 st.metric("Disputed findings", len(conflicts))
@@ -21,7 +21,7 @@ state, record = conflicts[0]
 st.subheader(f"Finding {record.id}: {record.rule_id}")
 st.markdown(f":red-badge[{record.severity}] `{record.path}:{record.start_line}` — {record.message}")
 if record.snippet:
-    st.html(context.finding_code_html(record))
+    st.html(workbench.finding_code_html(record))
 view = desk.finding(record.id, me["username"], lead=True)
 st.dataframe(
     [
@@ -41,7 +41,7 @@ if right.button("Decide: false positive", key="decide_fp"):
 if decision:
     try:
         adjudicate(
-            context.store().engine,
+            workbench.store().engine,
             record.id,
             me["username"],
             decision,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label
-from labeling_ui.accounts import add_user
+from store import FindingsStore
+from store.accounts import add_user
+from store.labels import add_label
 
 RULES = [
     ("xss", "CWE-79"),

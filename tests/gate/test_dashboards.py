@@ -14,16 +14,17 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label
-from labeling_ui.accounts import add_user
-from quality_gates.gate import gate_history, run_gate
-from quality_gates.snapshot import create_snapshot
+from quality_gates.gate import run_gate
 from quality_gates.thresholds import load_thresholds
 from quality_gates.trigger import evaluate_trigger
+from store import FindingsStore
+from store.accounts import add_user
+from store.gate_history import gate_history
+from store.labels import add_label
+from store.snapshots import create_snapshot
 from tests.gate.conftest import TEST_THRESHOLDS, ingest_synthetic, label_corpus
 
-APP = str(Path(__file__).resolve().parents[2] / "labeling_ui" / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "orchestration" / "workbench_app.py")
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def _titles(spec: dict) -> tuple[str, list[str]]:
 
 def test_the_gate_dashboard_shows_now_over_time_and_growth(lead_home: FindingsStore) -> None:
     at = app_as("lena", "lead")
-    at.switch_page("pages/gate.py").run()
+    at.switch_page("../labeling_ui/pages/gate_dashboard.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Quality gate"
     assert [m.value for m in at.metric] == ["PASS", "2", "0"]
@@ -118,7 +119,7 @@ def test_the_gate_dashboard_shows_now_over_time_and_growth(lead_home: FindingsSt
 
 def test_running_the_gate_from_the_dashboard_adds_to_its_history(lead_home: FindingsStore) -> None:
     at = app_as("lena", "lead")
-    at.switch_page("pages/gate.py").run()
+    at.switch_page("../labeling_ui/pages/gate_dashboard.py").run()
     at.button(key="gate_run").click().run()
     assert not at.exception
     assert len(gate_history(lead_home.engine)) == 3
@@ -128,7 +129,7 @@ def test_running_the_gate_from_the_dashboard_adds_to_its_history(lead_home: Find
 def test_the_corpus_dashboard(lead_home: FindingsStore) -> None:
     add_label(lead_home.engine, max(r.id for r in lead_home.findings()), "bob", "true_positive")
     at = app_as("pat", "platform")
-    at.switch_page("pages/corpus.py").run()
+    at.switch_page("../labeling_ui/pages/corpus_dashboard.py").run()
     assert not at.exception, at.exception
     assert [m.value for m in at.metric][:2] == ["59", "6"]  # bob disputes one
     titles = [_titles(spec) for spec in chart_specs(at)]
@@ -138,12 +139,12 @@ def test_the_corpus_dashboard(lead_home: FindingsStore) -> None:
         "Labels per day per reviewer",
     ]
     assert all(len(axes) >= 2 for _, axes in titles)
-    assert "73 labels in the last 60 days" in at.caption[-1].value  # 60 + 12 by bob + 1
+    assert "73 labels in the last 60 days" in at.main.caption[-1].value  # 60 + 12 by bob + 1
 
 
 def test_a_reviewer_cannot_open_the_dashboards(lead_home: FindingsStore) -> None:
     at = app_as("alice", "reviewer")
-    for page in ("pages/gate.py", "pages/corpus.py"):
+    for page in ("../labeling_ui/pages/gate_dashboard.py", "../labeling_ui/pages/corpus_dashboard.py"):
         try:
             at.switch_page(page).run()
         except ValueError:
@@ -159,6 +160,6 @@ def test_a_bad_thresholds_file_is_shown_not_raised(
     monkeypatch.setenv("FLYWHEEL_GATE_THRESHOLDS", str(bad))
     st.cache_resource.clear()
     at = app_as("lena", "lead")
-    at.switch_page("pages/gate.py").run()
+    at.switch_page("../labeling_ui/pages/gate_dashboard.py").run()
     assert not at.exception
     assert str(bad) in at.error[0].value and "version" in at.error[0].value

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store import FindingsStore
-from labeling_ui.accounts import add_user
 from quality_gates.gate import run_gate
-from quality_gates.snapshot import create_snapshot
 from quality_gates.thresholds import load_thresholds
 from quality_gates.trigger import evaluate_trigger
+from store import FindingsStore
+from store.accounts import add_user
+from store.snapshots import create_snapshot
 from tests.gate.conftest import TEST_THRESHOLDS, ingest_synthetic, label_corpus
 from tests.review.test_browser import CHROMIUM, SCREENSHOTS, chromium_or_skip, log_in, running_app
 

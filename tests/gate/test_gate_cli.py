@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.store import FindingsStore
-from labeling_ui.accounts import add_user
 from orchestration.cli import app
-from quality_gates.gate import gate_history
-from quality_gates.snapshot import list_snapshots
+from store import FindingsStore
+from store.accounts import add_user
+from store.gate_history import gate_history
+from store.snapshots import list_snapshots
 from tests.gate.conftest import TEST_THRESHOLDS, ingest_synthetic, label_corpus
 
 runner = CliRunner()

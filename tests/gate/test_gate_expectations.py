@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from quality_gates.gate import evaluate
-from quality_gates.snapshot import DECIDED, DISPUTED, Item
 from quality_gates.thresholds import load_thresholds
+from store.snapshots import DECIDED, DISPUTED, Item
 
 CWES = [79, 89, 22, 78, 502, 918]
 REVIEWERS = {"alice", "bob"}

@@ -11,16 +11,22 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label
-from ingest.store.tables import GateRun, TriggerEvaluation
-from labeling_ui.accounts import set_active
-from orchestration.gate import GateResource, build_retrain_sensor, corpus_snapshot, quality_gate
+from orchestration.assets.corpus import (
+    GateResource,
+    build_retrain_sensor,
+    corpus_snapshot,
+    quality_gate,
+)
 from orchestration.resources import FindingsStoreResource
-from quality_gates.gate import gate_history, latest_gate_run, run_gate
-from quality_gates.snapshot import SnapshotError, create_snapshot, load_items
+from quality_gates.gate import run_gate
 from quality_gates.thresholds import load_thresholds
-from quality_gates.trigger import record_lineage, trigger_history
+from quality_gates.trigger import record_lineage
+from store import FindingsStore
+from store.accounts import set_active
+from store.gate_history import gate_history, latest_gate_run, trigger_history
+from store.labels import add_label
+from store.snapshots import SnapshotError, create_snapshot, load_items
+from store.tables import GateRun, TriggerEvaluation
 from tests.gate.conftest import ingest_synthetic
 
 
@@ -128,7 +134,7 @@ def test_the_sensor_fires_only_when_the_gate_passes_and_the_corpus_grew(
     assert "no_unresolved_conflicts" in result.skip_message
 
     # bob takes his label back: the gate passes, no model was ever trained -> fire.
-    from ingest.store.labels import undo_last_label
+    from store.labels import undo_last_label
 
     undo_last_label(corpus_store.engine, "bob")
     with _sensor_context(db_url, thresholds_file, tmp_path) as context:

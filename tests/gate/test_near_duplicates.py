@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from quality_gates.near_duplicates import Groups, jaccard, link_duplicates, normalize, shingles
+from store.near_duplicates import Groups, jaccard, link_duplicates, normalize, shingles
 
 
 def groups_of(texts: list[str], threshold: float = 0.8) -> list[int]:

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label, adjudicate, label_states
-from ingest.store.tables import ReviewState, SnapshotItem
-from quality_gates.snapshot import (
+from store import FindingsStore
+from store.labels import add_label, adjudicate, label_states
+from store.snapshots import (
     SnapshotError,
     assign_splits,
     create_snapshot,
@@ -20,6 +19,7 @@ from quality_gates.snapshot import (
     list_snapshots,
     load_items,
 )
+from store.tables import ReviewState, SnapshotItem
 from tests.gate.conftest import ingest_synthetic
 from tests.review.conftest import ingest_sample
 
@@ -150,7 +150,7 @@ def test_an_unknown_snapshot_is_a_clear_error(store: FindingsStore) -> None:
 
 
 def test_a_failed_snapshot_write_leaves_nothing(corpus_store: FindingsStore) -> None:
-    import quality_gates.snapshot as snapshot_module
+    import store.snapshots as snapshot_module
 
     items = snapshot_module.build_items(corpus_store.engine, POLICY)
     broken = [*items, items[0]]  # the same finding twice violates the items' primary key

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.memory.embedder import Embedder
+from vector_memory.embedder import Embedder
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,10 @@ import numpy as np
 import orjson
 import pytest
 
-from ingest.finding import Finding
-from ingest.memory.embedder import Embedder, EmbeddingError
-from ingest.memory.text import DEFAULT_BUDGET, embedding_text, fold
+from core.finding import Finding
 from ingest.parsers import parse_document
+from vector_memory.embedder import Embedder, EmbeddingError
+from vector_memory.text import DEFAULT_BUDGET, embedding_text, fold
 
 REPORTS = Path(__file__).resolve().parents[2] / "examples" / "reports"
 

@@ -17,16 +17,16 @@ import httpx
 import numpy as np
 import pytest
 
-from ingest.errors import StoreError
-from ingest.memory.embedder import Embedder
-from ingest.memory.index import (
+from store import FindingsStore
+from store.errors import StoreError
+from tests.test_lifecycle import T0, ingest, semgrep_report
+from vector_memory.embedder import Embedder
+from vector_memory.index import (
     FindingIndex,
     SimilarFilter,
     VectorIndexError,
     open_client,
 )
-from ingest.store import FindingsStore
-from tests.test_lifecycle import T0, ingest, semgrep_report
 
 
 def results(count: int, start: int = 0, cwe_code: str = "os.system") -> list[dict]:

@@ -137,9 +137,9 @@ def test_eval_triage_on_a_small_benchmark(home: Path, tmp_path: Path) -> None:
 
 
 def test_finding_embeddings_asset_materializes(home: Path) -> None:
+    from core.settings import load_settings
+    from orchestration.assets.embeddings import finding_embeddings
     from orchestration.definitions import build_definitions
-    from orchestration.memory import finding_embeddings
-    from orchestration.settings import load_settings
 
     definitions = build_definitions(load_settings())
     dg.Definitions.validate_loadable(definitions)

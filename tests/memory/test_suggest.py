@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.memory.suggest import (
+from vector_memory.label_model import (
     Features,
     LabelModel,
     dismissal_threshold,

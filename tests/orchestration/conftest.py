@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from ingest.store import FindingsStore
-from ingest.store.tables import CorpusSnapshot, GateRun, LabelRecord, Report
+from store import FindingsStore
+from store.tables import CorpusSnapshot, GateRun, LabelRecord, Report
 from tests.conftest import seed_models
 from training.config import CONFIGS
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store import FindingsStore
+from store import FindingsStore
 from tests.conftest import EXAMPLES, seed_models
 from tests.servers import free_port, fresh_database, stop, wait_for_http
 

@@ -13,10 +13,10 @@ import dagster as dg
 import pytest
 from pydantic import ValidationError
 
-from ingest.store import FindingsStore
-from orchestration.collect import build_nightly_scan
+from core.settings import Settings
+from orchestration.assets.findings import build_nightly_scan
 from orchestration.definitions import build_definitions
-from orchestration.settings import Settings
+from store import FindingsStore
 from tests.conftest import EXAMPLES, seed_models
 from tests.orchestration.conftest import FLYWHEEL
 

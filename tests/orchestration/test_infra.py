@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from orchestration.model import GPU_STEP_TAGS
-from orchestration.settings import Settings
+from core.settings import Settings
+from orchestration.assets.model import GPU_STEP_TAGS
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 REPO = INFRA.parent
@@ -67,7 +67,7 @@ def test_the_production_environment_is_a_valid_production_profile(compose, monke
     environment = compose["services"]["dagster-code"]["environment"]
     for variable, value in environment.items():
         monkeypatch.setenv(variable, str(value))
-    from orchestration.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings()
     assert settings.profile == "production"

@@ -13,11 +13,11 @@ import os
 import subprocess
 from pathlib import Path
 
-from ingest.memory.index import _UPSERT_BATCH
 from orchestration.loop import SAMPLE_DECISIONS
 from tests.conftest import EXAMPLES, seed_models
 from tests.gate.conftest import synthetic_report
 from tests.orchestration.conftest import FLYWHEEL, kill_when, store_state
+from vector_memory.index import _UPSERT_BATCH
 
 SAMPLE = ["--repo", str(EXAMPLES / "sample_service"), "--service", "sample-service"]
 SAMPLE += ["--repository", "examples/sample_service"]

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from core.finding import Kind
+from core.severity import Severity
 from ingest.errors import MalformedReport, UnsupportedFormat
-from ingest.finding import Kind, Severity
 from ingest.parsers.bandit import parse_bandit
 from tests.shared_data import shared_path
 

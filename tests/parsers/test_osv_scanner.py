@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from core.finding import Finding, Kind
+from core.severity import Severity
 from ingest.errors import MalformedReport
-from ingest.finding import Finding, Kind, Severity
 from ingest.parsers.osv_scanner import parse_osv_scanner
 from tests.shared_data import shared_path
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from core.finding import Kind
+from core.severity import Severity
 from ingest.errors import MalformedReport
-from ingest.finding import Kind, Severity
 from ingest.parsers.pip_audit import parse_pip_audit
 from tests.shared_data import shared_path
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from core.finding import Kind
+from core.severity import Severity
 from ingest.errors import MalformedReport, UnsupportedFormat
-from ingest.finding import Kind, Severity
 from ingest.parsers.sarif import parse_sarif
 from tests.shared_data import shared_path
 
@@ -665,7 +666,7 @@ CASES = [
     # Semgrep's local-folder rule-id prefix is dropped from our own rules' ids.
     pytest.param(
         _one(
-            _result(ruleId="ingest.scanners.rules.python.flywheel.python.weak-hash"),
+            _result(ruleId="detectors.rules.python.flywheel.python.weak-hash"),
             name="Semgrep OSS",
             driver={"semanticVersion": "1.182.0"},
         ),
@@ -787,7 +788,7 @@ def test_ill_typed_result_kind_is_absent() -> None:
 
 def test_long_tool_name_is_parsed_in_linear_time() -> None:
     # Regression: quadratic regular expressions on `tool.driver.name`, which the report's author
-    # controls: `normalize_tool_name` (ingest/tools.py, r"\s+v?\d+(\.\d+)*([-+.\w]*)?$": `\d+`
+    # controls: `normalize_tool_name` (core/tools.py, r"\s+v?\d+(\.\d+)*([-+.\w]*)?$": `\d+`
     # and `[-+.\w]*` both match digits, and the `$` fails at the "!") and the version-from-name
     # search in `_parse_run` (r"v?(\d+\.\d+(\.\d+)?)\s*$", tried from every digit). A
     # 20,000-character name takes ~4 s, 40,000 ~15 s, 400 kB ~25 min: one report stalls

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from core.finding import Kind
+from core.severity import Severity
 from ingest.errors import MalformedReport, UnsupportedFormat
-from ingest.finding import Kind, Severity
 from ingest.parsers.snyk import parse_snyk
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reports" / "snyk"

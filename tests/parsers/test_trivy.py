@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from core.finding import Finding, Kind
+from core.severity import Severity
 from ingest.errors import MalformedReport, UnsupportedFormat
-from ingest.finding import Finding, Kind, Severity
 from ingest.parsers.trivy import parse_trivy
 from tests.shared_data import shared_path
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import EXAMPLES
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.store import FindingsStore
-from orchestration.settings import EXAMPLES
+from store import FindingsStore
 
 
 def ingest_sample(store: FindingsStore) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ingest.store.audit import audit_entries
-from labeling_ui.accounts import (
+from store.accounts import (
     AccountError,
     add_user,
     allowed,
@@ -15,6 +14,7 @@ from labeling_ui.accounts import (
     user_for_email,
     users,
 )
+from store.audit import audit_entries
 
 
 def test_passwords_are_argon2id_hashes_and_logins_check_them(store) -> None:

@@ -7,7 +7,7 @@ import random
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from labeling_ui.agreement import cohen_kappa, krippendorff_alpha, pairwise
+from core.agreement import cohen_kappa, krippendorff_alpha, pairwise
 
 
 def test_cohen_kappa_matches_scikit_learn() -> None:

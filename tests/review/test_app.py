@@ -11,12 +11,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ingest.store import FindingsStore
-from ingest.store.audit import audit_entries
-from ingest.store.labels import add_label
-from labeling_ui.accounts import add_user
+from store import FindingsStore
+from store.accounts import add_user
+from store.audit import audit_entries
+from store.labels import add_label
 
-APP = str(Path(__file__).resolve().parents[2] / "labeling_ui" / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "orchestration" / "workbench_app.py")
 PASSWORD = "correct horse battery"
 
 
@@ -116,7 +116,7 @@ def test_adjudication_decides_a_conflict(home) -> None:
     add_label(home.engine, target, "alice", "true_positive")
     add_label(home.engine, target, "bob", "false_positive")
     at = app_as("lena", "lead")
-    at.switch_page("pages/adjudication.py").run()
+    at.switch_page("../labeling_ui/pages/adjudication.py").run()
     assert at.metric[0].value == "1"
     at.text_area(key=f"adjudication_note_{target}").input("reachable from the form")
     at.button(key="decide_tp").click().run()
@@ -133,11 +133,11 @@ def test_agreement_audit_guidelines_users_and_retraining_pages(home) -> None:
             home.engine, finding, "bob", "true_positive" if finding != ids[2] else "false_positive"
         )
     at = app_as("lena", "lead")
-    at.switch_page("pages/agreement.py").run()
+    at.switch_page("../labeling_ui/pages/agreement_dashboard.py").run()
     assert not at.exception and at.metric[0].value == "3"
-    at.switch_page("pages/audit.py").run()
-    assert not at.exception and "entries" in at.caption[0].value
-    at.switch_page("pages/guidelines.py").run()
+    at.switch_page("../labeling_ui/pages/audit_log.py").run()
+    assert not at.exception and "entries" in at.main.caption[0].value
+    at.switch_page("../labeling_ui/pages/guideline_editor.py").run()
     at.number_input(key="guideline_cwe").set_value(78).run()
     at.text_area(key="guideline_text_78").input(
         "Flag only when user input reaches the shell."
@@ -146,7 +146,7 @@ def test_agreement_audit_guidelines_users_and_retraining_pages(home) -> None:
     assert not at.exception and "version 1" in at.success[0].value
 
     admin = app_as("root", "admin")
-    admin.switch_page("pages/users.py").run()
+    admin.switch_page("../labeling_ui/pages/user_admin.py").run()
     assert not admin.exception
     admin.text_input(key="new_user").input("newbie")
     admin.text_input(key="new_password").input(PASSWORD)
@@ -161,10 +161,10 @@ def test_agreement_audit_guidelines_users_and_retraining_pages(home) -> None:
 @pytest.mark.parametrize(
     "user, role, page",
     [
-        ("alice", "reviewer", "pages/adjudication.py"),
-        ("alice", "reviewer", "pages/users.py"),
-        ("pat", "platform", "pages/queue.py"),
-        ("lena", "lead", "pages/users.py"),
+        ("alice", "reviewer", "../labeling_ui/pages/adjudication.py"),
+        ("alice", "reviewer", "../labeling_ui/pages/user_admin.py"),
+        ("pat", "platform", "../labeling_ui/pages/review_queue.py"),
+        ("lena", "lead", "../labeling_ui/pages/user_admin.py"),
     ],
 )
 def test_each_page_checks_the_role(home, user, role, page) -> None:
@@ -177,7 +177,7 @@ def test_each_page_checks_the_role(home, user, role, page) -> None:
 
 
 def test_code_keeps_its_line_numbers_and_highlights_the_flagged_line() -> None:
-    from labeling_ui.context import code_html
+    from labeling_ui.workbench import code_html
 
     code = "\n\ndef f(x):\n    return eval(x)\n"
     rendered = code_html(code, "python", 6, range(9, 10))

@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.store import FindingsStore
-from labeling_ui.accounts import add_user
+from store import FindingsStore
+from store.accounts import add_user
 from tests.review.conftest import ingest_sample
 from tests.servers import free_port
 
@@ -54,7 +54,7 @@ def running_app(home: Path, **settings: str) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "labeling_ui" / "app.py"),
+            str(ROOT / "orchestration" / "workbench_app.py"),
             "--server.address",
             "127.0.0.1",
             "--server.port",

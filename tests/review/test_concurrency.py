@@ -9,10 +9,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from ingest.store import FindingsStore
-from ingest.store import labels as labels_module
-from ingest.store.labels import add_label
-from ingest.store.tables import LabelRecord, ReviewState
+from store import FindingsStore
+from store import labels as labels_module
+from store.labels import add_label
+from store.tables import LabelRecord, ReviewState
 from tests.review.conftest import ingest_sample
 
 pytestmark = pytest.mark.postgres

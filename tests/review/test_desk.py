@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.store.labels import add_label
-from labeling_ui.review import QueueFilter, ReviewDesk
+from labeling_ui.review_desk import QueueFilter, ReviewDesk
+from store.labels import add_label
 
 
 def test_queue_orders_by_priority_then_severity_and_filters(seeded) -> None:
@@ -70,7 +70,7 @@ def test_each_finding_needs_n_independent_labels(seeded) -> None:
 
 
 def test_finding_view_has_the_group_lifecycle_and_guideline(seeded) -> None:
-    from labeling_ui.guidelines import save_guideline
+    from store.guidelines import save_guideline
 
     desk = ReviewDesk(seeded.engine)
     grouped = next(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.store.audit import audit_entries
-from ingest.store.labels import ConcurrentEdit
-from labeling_ui.guidelines import guideline, save_guideline
+from store.audit import audit_entries
+from store.guidelines import guideline, save_guideline
+from store.labels import ConcurrentEdit
 
 
 def test_a_stale_guideline_edit_is_refused(store) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ingest.errors import StoreError
-from ingest.store.audit import audit_entries
-from ingest.store.labels import ConcurrentEdit, add_label, adjudicate, undo_last_label
-from ingest.store.tables import ReviewState
+from store.audit import audit_entries
+from store.errors import StoreError
+from store.labels import ConcurrentEdit, add_label, adjudicate, undo_last_label
+from store.tables import ReviewState
 
 
 def state(store, finding_id: int) -> ReviewState:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label
 from orchestration.cli import app
+from store import FindingsStore
+from store.labels import add_label
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label, adjudicate
-from labeling_ui.transfer import (
+from store import FindingsStore
+from store.label_transfer import (
     TransferError,
     export_dataset,
     export_jsonl,
@@ -18,6 +17,7 @@ from labeling_ui.transfer import (
     import_jsonl,
     import_sarif_suppressions,
 )
+from store.labels import add_label, adjudicate
 from tests.review.conftest import ingest_sample
 from tests.test_lifecycle import ingest, semgrep_report
 

@@ -1,4 +1,4 @@
-"""`ingest.scanners.deobfuscate`: the indirections it spells out (getattr with a literal name,
+"""`detectors.deobfuscate`: the indirections it spells out (getattr with a literal name,
 `__import__`, `importlib.import_module`, `builtins.X`, single-binding aliases inlined at call
 sites with Python's scoping), what it must leave alone, that the line count never changes, that
 code that does not parse comes back as it is, and that a second pass changes nothing."""
@@ -9,7 +9,7 @@ import ast
 
 import pytest
 
-from ingest.scanners.deobfuscate import deobfuscate
+from detectors.deobfuscate import deobfuscate
 
 OS = "import os\nrun = os.system\n"  # an alias of a module attribute, bound once
 

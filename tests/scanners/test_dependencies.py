@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from ingest.errors import AdvisoryError
-from ingest.finding import Kind, Severity
-from ingest.scanners.dependencies import (
+from core.finding import Kind
+from core.severity import Severity
+from detectors.dependencies import (
     TOOL_VERSION,
     AdvisoryDB,
     check_dependencies,
@@ -20,6 +20,7 @@ from ingest.scanners.dependencies import (
     poetry_constraint,
     version_to_check,
 )
+from ingest.errors import AdvisoryError
 
 ROOT = Path(__file__).resolve().parents[2]
 ADVISORIES = ROOT / "examples" / "advisories"

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ingest.finding import Finding, Kind, Severity
-from ingest.scanners.dependencies import AdvisoryDB
-from ingest.scanners.ensemble import (
+from core.finding import Finding, Kind
+from core.severity import Severity
+from detectors.dependencies import AdvisoryDB
+from detectors.ensemble import (
     MAX_FILE_BYTES,
     Ensemble,
     EnsembleConfig,
@@ -19,7 +20,7 @@ from ingest.scanners.ensemble import (
     scannable_files,
     weigh,
 )
-from ingest.scanners.semgrep import ScannerError, run_semgrep
+from detectors.semgrep_runner import ScannerError, run_semgrep
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample_service"

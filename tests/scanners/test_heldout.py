@@ -4,7 +4,7 @@ The rules were tuned on OWASP BenchmarkPython, whose files all look alike. The c
 tests/fixtures/heldout (see its README) was written without looking at the rules, in other
 styles: Django, DRF, FastAPI, Flask blueprints, CLIs, workers, library helpers; half of it is
 safe code that looks like the vulnerable half. It is scored with the Benchmark's convention
-(`ingest.scanners.benchmark`), and the test asserts floors a little below what was measured,
+(`detectors.benchmark`), and the test asserts floors a little below what was measured,
 so a regression in generalization fails here. Run with `-s` to see the table of misses.
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.finding import Finding
-from ingest.scanners.benchmark import Case, Evaluation, cwe_matches, cwes_by_file, evaluate
-from ingest.scanners.ensemble import Ensemble, EnsembleConfig, Weakness, weigh
+from core.finding import Finding
+from detectors.benchmark import Case, Evaluation, cwe_matches, cwes_by_file, evaluate
+from detectors.ensemble import Ensemble, EnsembleConfig, Weakness, weigh
 
 HELDOUT = Path(__file__).resolve().parents[1] / "fixtures" / "heldout"
 CASES = HELDOUT / "cases"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.cwe import parse_cwe
-from ingest.scanners.semgrep import RULES, semgrep_binary
+from core.cwe import parse_cwe
+from detectors.semgrep_runner import RULES, semgrep_binary
 
 RULE_FILES = sorted((RULES / "python").glob("*.yml"))
 ALL_RULES = [
@@ -141,7 +141,7 @@ def test_web_taint_rules_share_one_definition_of_request_data() -> None:
     [
         *RULE_FILES,
         *(
-            Path(__file__).resolve().parents[2] / "ingest/scanners" / name
+            Path(__file__).resolve().parents[2] / "detectors" / name
             for name in ("simplify.py", "deobfuscate.py")
         ),
     ],

@@ -1,4 +1,4 @@
-"""`ingest.scanners.simplify`: the rewrites of its partial evaluator (constant conditional
+"""`detectors.simplify`: the rewrites of its partial evaluator (constant conditional
 expressions, dead if/elif/else and match branches, reads from dicts, lists and configparsers
 whose contents are known, slices of unknown values), code it must leave alone because it
 cannot prove a value, line counts kept, and `SpanEditor` (positions, nested and overlapping
@@ -10,7 +10,7 @@ import ast
 
 import pytest
 
-from ingest.scanners.simplify import SpanEditor, simplify
+from detectors.simplify import SpanEditor, simplify
 
 CP = 'import configparser\nc = configparser.ConfigParser()\nc.add_section("s")\n'
 

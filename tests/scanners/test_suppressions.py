@@ -1,4 +1,4 @@
-"""`ingest.scanners.suppressions.mark_suppressions`: which Semgrep and Bandit findings an inline
+"""`detectors.suppressions.mark_suppressions`: which Semgrep and Bandit findings an inline
 `# nosemgrep[: ids]` or `# nosec [ids]` comment in the original file suppresses (the comment on
 the finding's lines; for Semgrep also the line above), the `suppression` text recorded, and what
 it leaves alone: other tools, missing files, findings without a path or line."""
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.finding import Finding, Severity
-from ingest.scanners.suppressions import mark_suppressions
+from core.finding import Finding
+from core.severity import Severity
+from detectors.suppressions import mark_suppressions
 
 RULE = "python.lang.security.audit.dangerous-system-call"
 CALL = "os.system(cmd)"

@@ -8,14 +8,14 @@ import json
 from pathlib import Path
 
 from ingest.pipeline import IngestOptions, ingest_paths
-from ingest.store import FindingsStore
-from ingest.store.labels import add_label
-from labeling_ui.accounts import add_user
 from quality_gates.gate import run_gate
-from quality_gates.snapshot import create_snapshot
 from quality_gates.thresholds import load_thresholds
+from store import FindingsStore
+from store.accounts import add_user
+from store.labels import add_label
+from store.snapshots import create_snapshot
 from tests.gate.conftest import TEST_THRESHOLDS
-from training.families import tasks
+from training.task_families import tasks
 
 
 def _result(rule: str, cwe: int, message: str, path: str, code: str) -> dict:

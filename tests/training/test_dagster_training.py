@@ -8,13 +8,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.store import FindingsStore
+from core.settings import Settings
+from orchestration.assets.corpus import GateResource, corpus_snapshot, quality_gate
+from orchestration.assets.model import MODEL_ASSETS, TrainingResource
 from orchestration.definitions import build_definitions
-from orchestration.gate import GateResource, corpus_snapshot, quality_gate
-from orchestration.model import MODEL_ASSETS, TrainingResource
 from orchestration.resources import FindingsStoreResource
-from orchestration.settings import Settings
 from registry.tracking import ModelRegistry
+from store import FindingsStore
 from tests.training.corpus import families_corpus
 from tests.training.test_train_cli import FAST
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store import FindingsStore
-from orchestration.train import TrainingRefused, gated_snapshot
-from quality_gates.snapshot import create_snapshot, get_snapshot, load_items
+from orchestration.retraining import TrainingRefused, gated_snapshot
 from quality_gates.thresholds import load_thresholds
+from store import FindingsStore
+from store.snapshots import create_snapshot, get_snapshot, load_items
 from tests.training.corpus import families_corpus
 from training.datasets import build_datasets, dataset_rows, guidelines, task_of
 
@@ -81,7 +81,7 @@ def test_building_is_deterministic_and_records_the_snapshot(corpus, tmp_path: Pa
 
 
 def test_training_is_refused_on_a_snapshot_that_failed_or_skipped_the_gate(corpus, tmp_path):
-    from ingest.store.labels import add_label
+    from store.labels import add_label
 
     store, snapshot_id, thresholds_path = corpus
     assert gated_snapshot(store.engine, snapshot_id)[0].id == snapshot_id
@@ -97,7 +97,7 @@ def test_training_is_refused_on_a_snapshot_that_failed_or_skipped_the_gate(corpu
 
 
 def test_the_task_is_recovered_from_the_enclosing_function():
-    from quality_gates.snapshot import Item
+    from store.snapshots import Item
 
     code = 'def export(report, target):\n    """Write the report to target."""\n    os.system(target)\n'
     item = Item(

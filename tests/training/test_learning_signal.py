@@ -13,8 +13,8 @@ from pathlib import Path
 
 from training.config import CONFIGS, load_config
 from training.evaluation import evaluate_model
-from training.families import families_bundle, held_out_row, tasks
 from training.model_io import load_model
+from training.task_families import families_bundle, held_out_row, tasks
 from training.trainers import run_stages
 
 

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ingest.finding import Severity
-from ingest.scanners.ensemble import EnsembleConfig
-from training.rewards import EnsembleReward, RewardConfig
+from core.severity import Severity
+from detectors.ensemble import EnsembleConfig
+from training.reward_config import RewardConfig
+from training.rewards import EnsembleReward
 from training.scoring import Sample, Score, Scorer
 
 ROOT = Path(__file__).resolve().parents[2]

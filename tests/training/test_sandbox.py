@@ -1,4 +1,4 @@
-"""The unit-test sandbox (`training.sandbox`): counts, limits, isolation, tampering, parallelism.
+"""The unit-test sandbox (`sandbox.unit_tests`): counts, limits, isolation, tampering, parallelism.
 
 Every run starts a real subprocess (about 0.1 s each); the slow cases use short timeouts so the
 whole file stays within a few seconds on two cores.
@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from training import sandbox
-from training.sandbox import (
+from sandbox import unit_tests as sandbox
+from sandbox.unit_tests import (
     STDERR_TAIL_BYTES,
     TestOutcome,
     run_unit_tests,
@@ -490,7 +490,7 @@ def test_isolation_is_reported() -> None:
     # Containers with seccomp, or Ubuntu's restriction on user namespaces, leave Python-level
     # blocking only; FLYWHEEL_REQUIRE_NETNS=1 makes that a failure where namespaces must work.
     if os.environ.get("FLYWHEEL_REQUIRE_NETNS") == "1":
-        assert HAS_NETNS, "no network namespace could be created (see training/sandbox.py)"
+        assert HAS_NETNS, "no network namespace could be created (see sandbox/unit_tests.py)"
 
 
 # --------------------------------------------------------------------------- tampering

@@ -18,11 +18,11 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from ingest.store import FindingsStore
-from ingest.store.audit import audit_entries
-from ingest.store.tables import ModelLineage
 from orchestration.cli import app
 from registry.tracking import ModelRegistry
+from store import FindingsStore
+from store.audit import audit_entries
+from store.tables import ModelLineage
 from tests.training.corpus import families_corpus
 
 runner = CliRunner()

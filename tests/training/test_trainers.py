@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from training.completions import fenced
 from training.config import CONFIGS, TrainConfigError, load_config
-from training.families import families_bundle, fenced, tasks
 from training.model_io import ModelCard, load_model
+from training.task_families import families_bundle, tasks
 from training.trainers import TrainingError, run_stages
 
 
