@@ -347,6 +347,7 @@ class ReviewDesk:
     def refresh_suggestions(self, store: Any, index: Any) -> list[dict[str, Any]]:
         """Sync the vector index, refit the label model on the reviewers' labels, and store a
         suggestion and review priority for every queued finding; returns them, best first."""
+        # deferred: it imports the index: qdrant-client takes ~1 s to import
         from vector_memory.suggestions import suggest_for_open
 
         index.sync(store)

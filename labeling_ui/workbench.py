@@ -18,6 +18,7 @@ from labeling_ui.operations import WorkbenchOperations
 from labeling_ui.review_desk import ReviewDesk
 from store import FindingsStore
 from store.accounts import allowed
+from vector_memory.embedder import Embedder
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,7 +47,11 @@ def desk() -> ReviewDesk:
 def _index(path: str, url: str | None) -> Any:
     """The vector index, or the reason it cannot be opened (shown, not raised: the queue and
     labelling work without it)."""
-    from vector_memory.index import FindingIndex, open_client
+    # deferred: qdrant-client takes ~1 s to import
+    from vector_memory.index import (
+        FindingIndex,
+        open_client,
+    )
 
     s = settings()
     try:
@@ -55,7 +60,6 @@ def _index(path: str, url: str | None) -> Any:
             client.close()
             return "the vector index is empty: run `flywheel embed`"
         # Imported only now: the model's libraries take seconds to import.
-        from vector_memory.embedder import Embedder
 
         embedder = Embedder(
             s.embedding_model,

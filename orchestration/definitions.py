@@ -112,6 +112,7 @@ def _executor(settings: Settings) -> dg.ExecutorDefinition | None:
     """The default multiprocess executor, or a Kubernetes job per step (the training steps
     carry GPU_STEP_TAGS: a GPU and a GPU node)."""
     if settings.executor == "k8s":
+        # deferred: only the Kubernetes executor needs it
         from dagster_k8s import k8s_job_executor
 
         return k8s_job_executor

@@ -22,6 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import EXAMPLES, Settings
+from orchestration.retraining import Evaluation, TrainingWork, registration_key, registry_for
+from quality_gates.thresholds import GateConfigError
+from store.gate_history import latest_gate_run
+from store.label_transfer import TransferError, import_jsonl
+from store.snapshots import create_snapshot
+from training.base_model import TinySpec, build_tiny
+from training.config import TrainConfigError
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"
@@ -88,6 +95,7 @@ def sample_reports() -> list[Path]:
 
 def open_instance(settings: Settings):
     """The persistent Dagster instance under $FLYWHEEL_HOME/dagster (created on first use)."""
+    # deferred: Dagster takes ~3 s to import
     import dagster as dg
 
     home = settings.dagster_home.resolve()
@@ -170,10 +178,8 @@ def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
 
 
 def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> LoopSummary:
+    # deferred: Dagster and every asset take ~4 s to import
     from orchestration.definitions import build_definitions
-    from orchestration.retraining import TrainingWork, registration_key, registry_for
-    from quality_gates.thresholds import GateConfigError
-    from training.config import TrainConfigError
 
     settings = loop_settings(settings)
     summary = LoopSummary()
@@ -196,8 +202,6 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     # 0. The tiny base model (the demo's stand-in for a real one), built once per data folder.
     started = time.perf_counter()
     if config.base_model == "tiny" and not (settings.tiny_model_dir / "config.json").is_file():
-        from training.base_model import TinySpec, build_tiny
-
         progress("building the tiny base model (once per data folder, about a minute)")
         card = build_tiny(settings.tiny_model_dir, TinySpec())
         stage("tiny base model", started, built=True, parameters=card["parameters"])
@@ -213,7 +217,6 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     # 2. The sample's reviewer decisions, as a team would import an earlier triage.
     progress("importing the sample's reviewer decisions")
     started = time.perf_counter()
-    from store.label_transfer import TransferError, import_jsonl
 
     try:
         imported = import_jsonl(store.engine, SAMPLE_DECISIONS)
@@ -228,8 +231,6 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     stage("import reviewer decisions", started, imported=imported.imported)
 
     # 3. Snapshot; gate, train, evaluate, register unless this snapshot was trained already.
-    from store.gate_history import latest_gate_run
-    from store.snapshots import create_snapshot
 
     started = time.perf_counter()
     policy = thresholds.values.snapshot_policy(settings.labels_required)
@@ -277,7 +278,6 @@ def _gate_dict(report) -> dict[str, Any]:
 
 
 def _model_dict(settings: Settings, registry, version: dict[str, Any], work) -> dict[str, Any]:
-    from orchestration.retraining import Evaluation
 
     stored = Evaluation.read(work)
     evaluations = {

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 from pydantic import PrivateAttr
 
+from detectors.dependencies import AdvisoryDB
+from detectors.ensemble import Ensemble
 from store import FindingsStore
 
 
@@ -41,10 +45,6 @@ class ScannerResource(dg.ConfigurableResource):
     advisory_db: str | None = None  # folder of OSV advisories; none: dependencies unchecked
 
     def ensemble(self):
-        from pathlib import Path
-
-        from detectors.dependencies import AdvisoryDB
-        from detectors.ensemble import Ensemble
 
         advisories = AdvisoryDB.load(Path(self.advisory_db)) if self.advisory_db else None
         return Ensemble(advisories=advisories)

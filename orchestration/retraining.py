@@ -17,14 +17,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.settings import Settings
+from registry.promotion import decide
+from registry.tracking import ModelRegistry
 from store.audit import append_audit
+from store.gate_history import gate_history, latest_gate_run
+from store.snapshots import SnapshotError, get_snapshot, load_items
 from training.config import TrainConfig
-from training.evaluation import EvalReport
+from training.datasets import DatasetBundle, DatasetError, build_datasets, dataset_rows
+from training.evaluation import EvalReport, evaluate_model
+from training.model_io import ModelCard, is_trained_model, load_model, torch_device
+from training.scoring import Scorer
+from training.trainers import StageResult, is_main_process, run_stages
 
 SUPERVISED_STAGES = ("sft", "dpo")
 RL_STAGES = ("grpo",)
@@ -123,15 +132,12 @@ def resolve_base(config: TrainConfig, settings: Settings) -> str:
 
 
 def registry_for(settings: Settings):
-    from registry.tracking import ModelRegistry
 
     return ModelRegistry(settings.tracking_uri, settings.model_name, settings.mlflow_artifacts)
 
 
 def gated_snapshot(engine, snapshot_id: int):
     """The snapshot and its passing gate report, or TrainingRefused saying why not."""
-    from store.gate_history import latest_gate_run
-    from store.snapshots import SnapshotError, get_snapshot
 
     try:
         snapshot = get_snapshot(engine, snapshot_id)
@@ -149,7 +155,6 @@ def gated_snapshot(engine, snapshot_id: int):
 
 def latest_passing_snapshot(engine) -> int:
     """The newest snapshot whose latest gate run passed."""
-    from store.gate_history import gate_history
 
     passing: dict[int, bool] = {}
     for report in gate_history(engine):  # oldest first: the last run of a snapshot wins
@@ -162,7 +167,6 @@ def latest_passing_snapshot(engine) -> int:
 
 def _eval_prompts(bundle) -> list[dict[str, Any]]:
     """GRPO-style prompts of an eval-split bundle, or TrainingRefused when it has none."""
-    from training.datasets import dataset_rows
 
     prompts = dataset_rows(bundle, "grpo")
     if not prompts:
@@ -175,8 +179,6 @@ def _eval_prompts(bundle) -> list[dict[str, Any]]:
 
 def held_out_prompts(engine, snapshot_id: int) -> list[dict[str, Any]]:
     """GRPO-style prompts from the eval split of a snapshot."""
-    from store.snapshots import SnapshotError, get_snapshot, load_items
-    from training.datasets import build_datasets
 
     try:
         snapshot = get_snapshot(engine, snapshot_id)
@@ -207,8 +209,6 @@ def prepare_datasets(
 ) -> tuple[TrainingWork, dict[str, dict[str, Any]]]:
     """The gate-passing snapshot's train and eval datasets, written with their manifests.
     Returns the work folder and the manifests (byte-identical when rebuilt)."""
-    from store.snapshots import load_items
-    from training.datasets import build_datasets
 
     snapshot, gate = gated_snapshot(engine, snapshot_id)
     base = resolve_base(config, settings)
@@ -267,8 +267,6 @@ class StepOutcome:
 
 def stage_figures(folder: Path, stages: list[str] | None = None) -> dict[str, float]:
     """What each stage (all, or those named) measured, from the folder's model card."""
-    from training.model_io import ModelCard, is_trained_model
-    from training.trainers import StageResult
 
     if not is_trained_model(folder):
         return {}
@@ -285,9 +283,6 @@ def train_step(
     """`supervised` (SFT, DPO) from the base model, or `rl` (GRPO) from what the supervised
     step left (the base model when there was none). A step the config lacks passes its
     input on; a finished one is not run again."""
-    from training.datasets import DatasetBundle, DatasetError
-    from training.model_io import is_trained_model
-    from training.trainers import is_main_process, run_stages
 
     lineage = work.lineage()
     wanted = SUPERVISED_STAGES if step == "supervised" else RL_STAGES
@@ -327,8 +322,6 @@ def train_step(
 
 
 def evaluate_location(location: str, name: str, prompts, config: TrainConfig, scorer):
-    from training.evaluation import evaluate_model
-    from training.model_io import load_model, torch_device
 
     model, tokenizer = load_model(location, torch_device(config.device))
     return evaluate_model(model, tokenizer, name, prompts, config.evaluation, scorer)
@@ -337,7 +330,6 @@ def evaluate_location(location: str, name: str, prompts, config: TrainConfig, sc
 def _evaluate_all(settings, registry, prompts, candidate: str, base: str, config, work: Path):
     """The candidate, the base model and the champion (when there is one) on the same
     prompts under the same seeds."""
-    from training.scoring import Scorer
 
     scorer = Scorer(config.evaluation.reward)
     evaluations = {
@@ -389,8 +381,6 @@ class Evaluation:
 def evaluate_step(settings: Settings, work: TrainingWork, config: TrainConfig) -> Evaluation:
     """Candidate, base and champion on the eval split's prompts; kept in evaluation.json and
     reused while the champion is the one it was compared with."""
-    from training.datasets import DatasetBundle, DatasetError
-    from training.model_io import is_trained_model
 
     candidate = work.candidate(config)
     if not is_trained_model(candidate):
@@ -422,9 +412,6 @@ def evaluate_against(
     settings: Settings, engine, snapshot_id: int, model_uri: str, config: TrainConfig
 ) -> dict[str, EvalReport]:
     """`flywheel evaluate`: a model by URI or folder against the base model and champion."""
-    import tempfile
-
-    from training.model_io import ModelCard, is_trained_model
 
     prompts = held_out_prompts(engine, snapshot_id)
     registry = registry_for(settings)
@@ -460,8 +447,8 @@ def register_step(
     """Log the run, register the candidate (alias challenger), decide on promotion, record
     the lineage and the audit entry. The version of this work registered before (a run
     killed after registering) is completed and returned, never registered twice."""
+    # deferred: it imports the gate: Great Expectations takes ~4 s to import
     from quality_gates.trigger import record_lineage
-    from registry.promotion import decide
 
     evaluation = Evaluation.read(work)
     if evaluation is None:
@@ -475,8 +462,6 @@ def register_step(
     existing = _registered(registry, lineage)
     resumed = existing is not None
     if existing is None:
-        from store.gate_history import latest_gate_run
-
         gate = latest_gate_run(engine, lineage["snapshot_id"])
         metrics = dict(stages)
         for name, report in evaluation.reports.items():

@@ -30,6 +30,7 @@ class ChatModel:
         self._lock = threading.Lock()
 
     def complete(self, messages: list[dict[str, str]], max_tokens: int, temperature: float):
+        # deferred: torch takes seconds to import
         import torch
 
         rendered = self.tokenizer.apply_chat_template(

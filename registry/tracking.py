@@ -44,6 +44,7 @@ def _flat(prefix: str, values: Any) -> dict[str, str]:
 
 class ModelRegistry:
     def __init__(self, tracking_uri: str, model_name: str, artifact_root: Path | None = None):
+        # deferred: MLflow takes ~2 s to import
         from mlflow.tracking import MlflowClient
 
         # Progress bars on every download clutter the CLI and the logs of scheduled runs.
@@ -76,6 +77,7 @@ class ModelRegistry:
         model_dir: Path,
     ) -> tuple[str, str]:
         """One finished run; returns (run id, checksum digest of the model folder)."""
+        # deferred: MLflow takes ~2 s to import
         from mlflow.entities import Metric, Param, RunTag
 
         sums = write_manifest(model_dir)
@@ -108,6 +110,7 @@ class ModelRegistry:
 
     def register(self, run_id: str, tags: dict[str, str]) -> str:
         """A new version of the model from the run's `model` folder, alias `challenger`."""
+        # deferred: MLflow takes ~2 s to import
         from mlflow.exceptions import MlflowException
 
         try:
@@ -124,6 +127,7 @@ class ModelRegistry:
         return str(version)
 
     def alias_version(self, alias: str) -> str | None:
+        # deferred: MLflow takes ~2 s to import
         from mlflow.exceptions import MlflowException
 
         try:
@@ -170,6 +174,7 @@ class ModelRegistry:
             version = match["version"] or self.alias_version(match["alias"])
             if version is None:
                 raise RegistryError(f"{uri}: no version of {name} has alias {match['alias']!r}")
+            # deferred: MLflow takes ~2 s to import
             from mlflow.exceptions import MlflowException
 
             try:
@@ -193,6 +198,7 @@ class ModelRegistry:
             if (folder / "checksums.json").is_file():
                 verify_manifest(folder)
             return folder
+        # deferred: MLflow takes ~2 s to import
         import mlflow.artifacts
 
         source = self._source(uri)

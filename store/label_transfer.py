@@ -138,6 +138,7 @@ def export_jsonl(engine: Engine, path: Path, *, decided_only: bool = True) -> in
 
 def export_dataset(engine: Engine, *, decided_only: bool = True):
     """The export as a `datasets.Dataset`, one flat row per finding (what training reads)."""
+    # deferred: Hugging Face datasets takes ~1 s to import
     from datasets import Dataset
 
     rows = []

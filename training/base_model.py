@@ -79,7 +79,16 @@ def code_corpus(spec: TinySpec) -> Iterator[str]:
 
 
 def train_tokenizer(spec: TinySpec):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    # deferred: loaded with transformers, only to build the tiny model
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        trainers,
+    )
+
+    # deferred: transformers takes seconds to import
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
@@ -105,6 +114,7 @@ def train_tokenizer(spec: TinySpec):
 
 def _pretrain(model, tokenizer, spec: TinySpec) -> float:
     """Plain next-token training on the corpus; returns the last loss."""
+    # deferred: torch takes seconds to import
     import torch
 
     ids: list[int] = []
@@ -137,8 +147,14 @@ def _pretrain(model, tokenizer, spec: TinySpec) -> float:
 
 def build_tiny(output: Path, spec: TinySpec | None = None) -> dict:
     """Build the tiny model into `output` (a Hugging Face model folder); returns its card."""
+    # deferred: torch takes seconds to import
     import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    # deferred: transformers takes seconds to import
+    from transformers import (
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
 
     spec = spec or TinySpec()
     torch.manual_seed(spec.seed)

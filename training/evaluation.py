@@ -62,6 +62,7 @@ def prompts_hash(prompts: list[dict[str, Any]], settings: EvalSettings) -> str:
 
 def generate(model, tokenizer, prompts: list[dict[str, Any]], settings: EvalSettings) -> list[str]:
     """`samples_per_prompt` completions per prompt, prompt by prompt, seeded per prompt."""
+    # deferred: torch takes seconds to import
     import torch
 
     texts: list[str] = []

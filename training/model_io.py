@@ -53,6 +53,7 @@ def is_trained_model(folder: Path) -> bool:
 
 
 def torch_device(choice: str = "auto") -> str:
+    # deferred: torch takes seconds to import
     import torch
 
     if choice == "auto":
@@ -63,6 +64,7 @@ def torch_device(choice: str = "auto") -> str:
 
 
 def _dtype(device: str):
+    # deferred: torch takes seconds to import
     import torch
 
     if device == "cuda" and torch.cuda.is_bf16_supported():
@@ -72,7 +74,11 @@ def _dtype(device: str):
 
 def load_base(name_or_path: str, device: str = "cpu"):
     """A Hugging Face causal LM and its tokenizer, with a pad token."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    # deferred: transformers takes seconds to import
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+    )
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path)
@@ -94,11 +100,13 @@ def load_model(location: str | Path, device: str = "cpu"):
     if card.merged:
         model, _ = load_base(str(folder / card.merged), device)
     else:
+        # deferred: PEFT imports torch and transformers
         from peft import PeftModel
 
         model, _ = load_base(card.base_model, device)
         for adapter in card.adapters:
             model = PeftModel.from_pretrained(model, str(folder / adapter)).merge_and_unload()
+    # deferred: transformers takes seconds to import
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(folder / "tokenizer"))

@@ -74,6 +74,7 @@ class TimedReward:
 
 
 def _common_args(config: TrainConfig, device: str, output: Path) -> dict[str, Any]:
+    # deferred: torch takes seconds to import
     import torch
 
     gpu = device == "cuda"
@@ -94,6 +95,7 @@ def _common_args(config: TrainConfig, device: str, output: Path) -> dict[str, An
 
 
 def _lora(config: TrainConfig):
+    # deferred: PEFT imports torch and transformers
     from peft import LoraConfig
 
     return LoraConfig(
@@ -115,7 +117,10 @@ def _metrics(trainer, output) -> dict[str, float]:
 
 
 def _sft(config, model, tokenizer, rows, device, work):
+    # deferred: Hugging Face datasets takes ~1 s to import
     from datasets import Dataset
+
+    # deferred: TRL takes seconds to import
     from trl import SFTConfig, SFTTrainer
 
     settings = config.sft
@@ -139,7 +144,10 @@ def _sft(config, model, tokenizer, rows, device, work):
 
 
 def _dpo(config, model, tokenizer, rows, device, work):
+    # deferred: Hugging Face datasets takes ~1 s to import
     from datasets import Dataset
+
+    # deferred: TRL takes seconds to import
     from trl import DPOConfig, DPOTrainer
 
     settings = config.dpo
@@ -164,7 +172,10 @@ def _dpo(config, model, tokenizer, rows, device, work):
 
 
 def _grpo(config, model, tokenizer, rows, device, work, reward):
+    # deferred: Hugging Face datasets takes ~1 s to import
     from datasets import Dataset
+
+    # deferred: TRL takes seconds to import
     from trl import GRPOConfig, GRPOTrainer
 
     settings = config.grpo
@@ -207,9 +218,17 @@ def run_stages(
     `base_model` may be an earlier trained-model folder (the supervised step's output, which
     the RL step continues from): its adapters, stages and results are carried into `output`,
     so the new folder is self-contained and names the original base model."""
+    # deferred: Hugging Face datasets takes ~1 s to import
     from datasets import disable_progress_bars
+
+    # deferred: transformers takes seconds to import
     from transformers import set_seed
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    # deferred: transformers takes seconds to import
+    from transformers.trainer_callback import (
+        PrinterCallback,
+        ProgressCallback,
+    )
 
     # Tokenizing/mapping progress bars flood a scheduled run's log; the figures go to MLflow.
     disable_progress_bars()

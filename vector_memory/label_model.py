@@ -90,6 +90,7 @@ class LabelModel:
         self._train = (embeddings, labels)
         self._classifier = None
         if min(int(labels.sum()), int((1 - labels).sum())) >= self.min_per_class:
+            # deferred: scikit-learn takes ~1 s to import
             from sklearn.linear_model import LogisticRegression
 
             self._classifier = LogisticRegression(

@@ -1,8 +1,11 @@
 """Dagster: the `finding_embeddings` asset keeps the vector index in line with the store."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.resources import FindingsStoreResource
+from vector_memory.embedder import Embedder
 
 
 class VectorIndexResource(dg.ConfigurableResource):
@@ -18,10 +21,12 @@ class VectorIndexResource(dg.ConfigurableResource):
     queue_path: str = "review_queue.json"  # where the `review_queue` asset writes the queue
 
     def open(self):
-        from pathlib import Path
 
-        from vector_memory.embedder import Embedder
-        from vector_memory.index import FindingIndex, open_client
+        # deferred: qdrant-client takes ~1 s to import
+        from vector_memory.index import (
+            FindingIndex,
+            open_client,
+        )
 
         embedder = Embedder(
             self.model,

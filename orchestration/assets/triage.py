@@ -53,6 +53,7 @@ def labels(context: dg.AssetExecutionContext, store: FindingsStoreResource) -> d
 def review_queue(
     context: dg.AssetExecutionContext, store: FindingsStoreResource, vectors: VectorIndexResource
 ) -> dg.MaterializeResult:
+    # deferred: it imports the index: qdrant-client takes ~1 s to import
     from vector_memory.suggestions import suggest_for_open
 
     index = vectors.open()

@@ -18,6 +18,7 @@ from ingest.parsers import FORMATS
 from ingest.pipeline import IngestOptions, IngestSummary, ingest_paths
 from orchestration.cli.console import err, out, settings_or_exit, short, shown, store_or_exit
 from store import FindingFilter, FindingsStore
+from store.engine import current_revision, head_revision, make_engine
 
 app = typer.Typer()
 db_app = typer.Typer(help="The findings store's schema.", no_args_is_help=True)
@@ -133,7 +134,6 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision of the store (without migrating it)."""
-    from store.engine import current_revision, head_revision, make_engine
 
     settings = settings_or_exit()
     revision = current_revision(make_engine(settings.database_url))

@@ -14,9 +14,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.finding import Finding, ParsedReport
+from detectors.benchmark import evaluate, load_cases
 from detectors.dependencies import AdvisoryDB
 from detectors.ensemble import Ensemble, EnsembleConfig, scannable_files, weigh
 from ingest.errors import IngestError
+from ingest.pipeline import IngestOptions, ingest_parsed
 from orchestration.cli.console import (
     JsonOption,
     err,
@@ -26,6 +28,8 @@ from orchestration.cli.console import (
     short,
     store_or_exit,
 )
+from training.reward_config import RewardConfig
+from training.scoring import Sample, Scorer
 
 AdvisoriesOption = Annotated[
     Path | None,
@@ -109,7 +113,6 @@ def scan(
 def _ingest_scan(
     report: ParsedReport, root: Path, service: str, repository: str | None
 ) -> dict[str, object]:
-    from ingest.pipeline import IngestOptions, ingest_parsed
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
@@ -141,8 +144,6 @@ def score(
     dependency-vulnerable, both), reward in [0, 1] and findings. A .py file is code; a
     requirements or pyproject file declares dependencies; anything else is read as a model
     completion (code is taken from its markdown fences)."""
-    from training.reward_config import RewardConfig
-    from training.scoring import Scorer
 
     test_code = _read_text(tests) if tests is not None else None
     samples = [_sample(file, _read_text(file), test_code, expected_lines) for file in files]
@@ -187,7 +188,6 @@ def score(
 
 
 def _sample(file: Path, text: str, tests: str | None, expected_lines: int | None) -> object:
-    from training.scoring import Sample
 
     name = file.name.lower()
     metadata = {"tests": tests, "expected_lines": expected_lines, "id": str(file)}
@@ -227,7 +227,6 @@ def eval_detector(
 ) -> None:
     """Score the ensemble and each tool alone against a benchmark's ground truth: precision,
     recall, F1 and Youden's index (TPR - FPR), overall and per CWE."""
-    from detectors.benchmark import evaluate, load_cases
 
     try:
         cases = load_cases(path)

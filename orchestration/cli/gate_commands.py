@@ -12,6 +12,9 @@ from rich.table import Column, Table
 
 from core.settings import Settings
 from orchestration.cli.console import JsonOption, fail, me, out, settings_or_exit, store_or_exit
+from quality_gates.thresholds import GateConfigError, load_thresholds
+from store.gate_history import gate_history
+from store.snapshots import SnapshotError, create_snapshot, get_snapshot, list_snapshots
 
 ThresholdsOption = Annotated[
     Path | None,
@@ -30,7 +33,6 @@ app.add_typer(snapshot_app, name="snapshot")
 
 
 def _thresholds(settings: Settings, path: Path | None):
-    from quality_gates.thresholds import GateConfigError, load_thresholds
 
     try:
         return load_thresholds(path or settings.gate_thresholds)
@@ -61,7 +63,6 @@ def snapshot_create(
     as_json: JsonOption = False,
 ) -> None:
     """Snapshot the labeled corpus now (an unchanged corpus gives the existing snapshot)."""
-    from store.snapshots import create_snapshot
 
     settings = settings_or_exit()
     loaded = _thresholds(settings, thresholds)
@@ -81,7 +82,6 @@ def snapshot_create(
 @snapshot_app.command("list")
 def snapshot_list(as_json: JsonOption = False) -> None:
     """Every snapshot, oldest first."""
-    from store.snapshots import list_snapshots
 
     store = store_or_exit(settings_or_exit())
     snapshots = list_snapshots(store.engine)
@@ -97,8 +97,6 @@ def snapshot_show(
     as_json: JsonOption = False,
 ) -> None:
     """A snapshot's counts, split and policy, and its gate runs."""
-    from store.gate_history import gate_history
-    from store.snapshots import SnapshotError, get_snapshot
 
     store = store_or_exit(settings_or_exit())
     try:
@@ -131,8 +129,8 @@ def gate(
 ) -> None:
     """Run the quality gate on a corpus snapshot and store its report. Exit status 1 when
     the gate fails, 2 on bad input (unknown snapshot, invalid thresholds)."""
+    # deferred: Great Expectations takes ~4 s to import
     from quality_gates.gate import run_gate
-    from store.snapshots import SnapshotError, create_snapshot
 
     settings = settings_or_exit()
     loaded = _thresholds(settings, thresholds)

@@ -14,6 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from orchestration.cli.console import err, fail, me, out, settings_or_exit, short, store_or_exit
+from orchestration.loop import SAMPLE_THRESHOLDS, LoopConfigError, LoopError, run_loop
+from orchestration.retraining import TrainingRefused
 
 app = typer.Typer()
 
@@ -28,8 +30,6 @@ def run(
     and promote or not. Idempotent: run it twice and nothing is duplicated. Exit 1 when a
     stage failed (the gate failing is a result, not a failure), 2 on a bad configuration
     (nothing written)."""
-    from orchestration.loop import LoopConfigError, LoopError, run_loop
-    from orchestration.retraining import TrainingRefused
 
     settings = settings_or_exit()
     store_or_exit(settings).close()  # a clear error now for a bad FLYWHEEL_DB_URL
@@ -103,7 +103,6 @@ def _print_loop(summary: Any, settings: Any, wall: float) -> None:
             f"{escape(model['decision'])}"
         )
     home = settings.home.resolve()
-    from orchestration.loop import SAMPLE_THRESHOLDS
 
     out.print("\nOpen the same data:")
     out.print(f"  {me()} users add alice --role reviewer && {me()} ui    # Streamlit workbench")

@@ -13,7 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from core.settings import Settings
+from detectors.benchmark import load_cases
+from detectors.ensemble import Ensemble
 from ingest.errors import IngestError
+from labeling_ui.review_desk import ReviewDesk
 from orchestration.cli.console import (
     JsonOption,
     err,
@@ -24,14 +27,20 @@ from orchestration.cli.console import (
     store_or_exit,
 )
 from store.errors import StoreError
+from vector_memory.embedder import Embedder, EmbeddingError
+from vector_memory.triage_eval import build, evaluate
 
 app = typer.Typer()
 
 
 def open_index(settings: Settings):
     """The embedder and the index the settings name (errors exit 2, named)."""
-    from vector_memory.embedder import Embedder, EmbeddingError
-    from vector_memory.index import FindingIndex, VectorIndexError, open_client
+    # deferred: qdrant-client takes ~1 s to import
+    from vector_memory.index import (
+        FindingIndex,
+        VectorIndexError,
+        open_client,
+    )
 
     try:
         embedder = Embedder(
@@ -91,7 +100,11 @@ def similar(
     as_json: JsonOption = False,
 ) -> None:
     """The findings most similar to one, with how reviewers labelled them."""
-    from vector_memory.index import SimilarFilter, VectorIndexError
+    # deferred: qdrant-client takes ~1 s to import
+    from vector_memory.index import (
+        SimilarFilter,
+        VectorIndexError,
+    )
 
     settings = settings_or_exit()
     index = open_index(settings)
@@ -174,7 +187,6 @@ def suggest(
 ) -> None:
     """Suggested labels for unlabelled open findings, in review order (least certain and most
     severe first); stored as the workbench's queue order. Suggestions never become labels."""
-    from labeling_ui.review_desk import ReviewDesk
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
@@ -215,9 +227,6 @@ def eval_triage(
     """Measure label suggestions against ground truth: MCC at 10/30/50% of labels revealed,
     false positives dismissed at 30% while keeping 95% of true positives, and labels needed
     to reach MCC 0.5 in active-learning vs random order."""
-    from detectors.benchmark import load_cases
-    from detectors.ensemble import Ensemble
-    from vector_memory.triage_eval import build, evaluate
 
     if benchmark != "owasp-python":
         raise fail(f"--benchmark {benchmark}: only owasp-python is known")
@@ -235,7 +244,6 @@ def eval_triage(
         code[case.name] = (
             file.read_text(encoding="utf-8", errors="replace") if file.is_file() else ""
         )
-    from vector_memory.embedder import Embedder
 
     embedder = Embedder(
         settings.embedding_model,

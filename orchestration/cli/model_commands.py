@@ -14,6 +14,24 @@ from rich.table import Table
 
 from core.settings import Settings
 from orchestration.cli.console import JsonOption, err, fail, out, settings_or_exit, store_or_exit
+from orchestration.retraining import (
+    TrainingRefused,
+    evaluate_against,
+    gated_snapshot,
+    latest_passing_snapshot,
+    registry_for,
+    train_and_register,
+)
+from registry.manifest import ChecksumError
+from registry.serve import ChatModel, make_server
+from registry.tracking import RegistryError
+from store.snapshots import load_items
+from training.base_model import TinySpec
+from training.base_model import build_tiny as build_tiny_model
+from training.config import TrainConfigError, load_config
+from training.datasets import build_datasets
+from training.model_io import ModelLoadError, load_model
+from training.trainers import TrainingError
 
 ConfigOption = Annotated[
     Path | None,
@@ -37,7 +55,6 @@ app.add_typer(models_app, name="models")
 
 
 def _config(settings: Settings, path: Path | None, overrides: list[str] | None):
-    from training.config import TrainConfigError, load_config
 
     try:
         return load_config(path or settings.train_config, overrides)
@@ -56,12 +73,11 @@ def build_tiny(
     """Build the tiny demo model: a byte-level BPE tokenizer trained on local code (Python's
     standard library and the task families), a small Qwen2 config, a short pretraining pass.
     For the demo and tests only: no model hub is reachable here."""
-    from training.base_model import TinySpec, build_tiny
 
     settings = settings_or_exit()
     folder = output or settings.tiny_model_dir
     with out.status(f"building the tiny model in {folder} ..."):
-        card = build_tiny(folder, TinySpec(pretrain_steps=pretrain_steps, seed=seed))
+        card = build_tiny_model(folder, TinySpec(pretrain_steps=pretrain_steps, seed=seed))
     out.print(
         f"tiny model: {card['parameters']:,} parameters, vocabulary {card['vocab_size']}, "
         f"pretraining loss {card['pretrain_final_loss']} -> {escape(str(folder))}"
@@ -75,9 +91,6 @@ def datasets_build(
     as_json: JsonOption = False,
 ) -> None:
     """Write the SFT, DPO and GRPO datasets of a gate-passing snapshot (deterministic)."""
-    from orchestration.retraining import TrainingRefused, gated_snapshot
-    from store.snapshots import load_items
-    from training.datasets import build_datasets
 
     store = store_or_exit(settings_or_exit())
     try:
@@ -113,13 +126,6 @@ def train(
     """Train on a gate-passing snapshot (SFT -> GRPO by default), evaluate against the base
     model and the champion, register the version in MLflow (alias challenger) and move
     `champion` only when it is less vulnerable without losing utility. Exit 2: refused."""
-    from orchestration.retraining import (
-        TrainingRefused,
-        latest_passing_snapshot,
-        train_and_register,
-    )
-    from training.model_io import ModelLoadError
-    from training.trainers import TrainingError
 
     settings = settings_or_exit()
     loaded = _config(settings, config, overrides)
@@ -175,10 +181,6 @@ def evaluate(
 ) -> None:
     """Evaluate a model on the eval split's prompts against the base model and the champion,
     same prompts, same seeds: vulnerability rate (per CWE), utility, refusals."""
-    from orchestration.retraining import TrainingRefused, evaluate_against, latest_passing_snapshot
-    from registry.manifest import ChecksumError
-    from registry.tracking import RegistryError
-    from training.model_io import ModelLoadError
 
     settings = settings_or_exit()
     loaded = _config(settings, config, overrides)
@@ -197,7 +199,6 @@ def evaluate(
 @models_app.command("list")
 def models_list(as_json: JsonOption = False) -> None:
     """Every registered version with its aliases, snapshot and promotion decision."""
-    from orchestration.retraining import registry_for
 
     versions = registry_for(settings_or_exit()).versions()
     if as_json:
@@ -227,11 +228,6 @@ def serve(
 ) -> None:
     """Serve a registered model as an OpenAI-compatible /v1/chat/completions on localhost,
     for IDE assistants (base URL http://HOST:PORT/v1)."""
-    from orchestration.retraining import registry_for
-    from registry.manifest import ChecksumError
-    from registry.serve import ChatModel, make_server
-    from registry.tracking import RegistryError
-    from training.model_io import ModelLoadError, load_model
 
     settings = settings_or_exit()
     uri = model or f"models:/{settings.model_name}@{alias}"

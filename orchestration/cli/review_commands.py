@@ -15,7 +15,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from orchestration.cli.console import JsonOption, fail, out, settings_or_exit, store_or_exit
+from store.accounts import add_user, set_active, users
 from store.errors import StoreError
+from store.label_transfer import (
+    export_dataset,
+    export_jsonl,
+    import_defectdojo,
+    import_jsonl,
+    import_sarif_suppressions,
+)
 
 APP = Path(__file__).resolve().parents[1] / "workbench_app.py"
 
@@ -45,7 +53,6 @@ def users_add(
 ) -> None:
     """Create an account. The password is prompted for (twice), or read from stdin; it is
     stored only as an argon2id hash."""
-    from store.accounts import add_user
 
     if no_password:
         password = None
@@ -67,7 +74,6 @@ def users_add(
 
 
 def _set_active(username: str, active: bool) -> None:
-    from store.accounts import set_active
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
@@ -95,7 +101,6 @@ def users_enable(username: Annotated[str, typer.Argument(help="login name")]) ->
 @users_app.command("list")
 def users_list(as_json: JsonOption = False) -> None:
     """Every account with its role and whether it is active."""
-    from store.accounts import users
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
@@ -137,7 +142,6 @@ def labels_export(
     ] = None,
 ) -> None:
     """Labelled findings with their labels and remediations, one JSON object per line."""
-    from store.label_transfer import export_dataset, export_jsonl
 
     settings = settings_or_exit()
     store = store_or_exit(settings)
@@ -166,7 +170,6 @@ def labels_import(
     flywheel store; defectdojo: a findings export (false_p, verified, risk_accepted);
     sarif: every stored finding its tool reported as suppressed becomes a false positive.
     One transaction: a bad record writes nothing."""
-    from store.label_transfer import import_defectdojo, import_jsonl, import_sarif_suppressions
 
     if format not in ("jsonl", "defectdojo", "sarif"):
         raise fail(f"--format {format!r} is not one of jsonl, defectdojo, sarif")

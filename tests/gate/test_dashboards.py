@@ -144,7 +144,10 @@ def test_the_corpus_dashboard(lead_home: FindingsStore) -> None:
 
 def test_a_reviewer_cannot_open_the_dashboards(lead_home: FindingsStore) -> None:
     at = app_as("alice", "reviewer")
-    for page in ("../labeling_ui/pages/gate_dashboard.py", "../labeling_ui/pages/corpus_dashboard.py"):
+    for page in (
+        "../labeling_ui/pages/gate_dashboard.py",
+        "../labeling_ui/pages/corpus_dashboard.py",
+    ):
         try:
             at.switch_page(page).run()
         except ValueError:
