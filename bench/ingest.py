@@ -199,7 +199,7 @@ def stages_phase(report: Path, db: Path) -> dict[str, float]:
     from ingest.parsers import parse_document
     from ingest.pipeline import gc_paused, load_document, read_report
     from ingest.prepare import prepare_runs
-    from store import FindingsStore
+    from store import FindingsStore, Report
 
     store = FindingsStore(f"sqlite:///{db}")
     seconds: dict[str, float] = {}
@@ -222,19 +222,15 @@ def stages_phase(report: Path, db: Path) -> dict[str, float]:
         lap("parse")
         runs = prepare_runs(parsed, "bench/repo", None)
         lap("prepare")
-        store.write_report(
-            {
-                "path": str(report),
-                "sha256": sha256,
-                "format": parsed.format,
-                "size_bytes": len(data),
-                "repository": "bench/repo",
-                "service": "",
-                "commit": None,
-                "record_count": parsed.finding_count,
-            },
-            runs,
+        row = Report(
+            path=str(report),
+            sha256=sha256,
+            format=parsed.format,
+            size_bytes=len(data),
+            repository="bench/repo",
+            record_count=parsed.finding_count,
         )
+        store.write_report(row, runs)
         lap("write")
     return seconds
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from embed import generate  # noqa: E402
 
+from core.verdict import Verdict  # noqa: E402
 from ingest.pipeline import IngestOptions, ingest_paths  # noqa: E402
 from quality_gates.gate import run_gate  # noqa: E402
 from quality_gates.thresholds import load_thresholds  # noqa: E402
@@ -45,8 +46,8 @@ def seed(work: Path, count: int) -> FindingsStore:
     rng = random.Random(3)
     with store.engine.begin() as conn:  # one transaction: seeding is not what is measured
         for finding in store.findings():
-            verdict = "true_positive" if rng.random() < 0.4 else "false_positive"
-            fixed = "safe()" if verdict == "true_positive" and rng.random() < 0.7 else None
+            verdict = Verdict.TRUE_POSITIVE if rng.random() < 0.4 else Verdict.FALSE_POSITIVE
+            fixed = "safe()" if verdict == Verdict.TRUE_POSITIVE and rng.random() < 0.7 else None
             write_label(conn, finding.id, "alice", verdict, fixed_code=fixed, source="bench")
             if rng.random() < 0.1:
                 write_label(conn, finding.id, "bob", verdict, source="bench")

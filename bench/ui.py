@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from embed import SINKS, generate  # noqa: E402
 
+from core.verdict import DECISIVE, Verdict  # noqa: E402
 from ingest.pipeline import IngestOptions, ingest_paths  # noqa: E402
 from labeling_ui.review_desk import ReviewDesk  # noqa: E402
 from store import FindingsStore  # noqa: E402
@@ -59,7 +60,7 @@ def seed(work: Path, count: int) -> FindingsStore:
             store.engine,
             finding_id,
             rng.choice(["bob", "carol"]),
-            rng.choice(["true_positive", "false_positive"]),
+            rng.choice([v.value for v in DECISIVE]),
         )
     labelled = set(store.label_states())
     ReviewDesk(store.engine).save_suggestions(
@@ -67,7 +68,7 @@ def seed(work: Path, count: int) -> FindingsStore:
             {
                 "finding_id": i,
                 "priority": rng.random(),
-                "suggested_label": rng.choice(["true_positive", "false_positive"]),
+                "suggested_label": rng.choice([v.value for v in DECISIVE]),
                 "confidence": 0.5 + rng.random() / 2,
                 "method": "classifier",
             }
@@ -110,7 +111,7 @@ def main() -> None:
         {"f_tool": "semgrep"},
         {"f_severity": ["high"]},
         {"f_cwe": 89},
-        {"f_suggested": "false_positive"},
+        {"f_suggested": Verdict.FALSE_POSITIVE.value},
     ]
     queue_times = []
     for i in range(args.openings):

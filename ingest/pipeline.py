@@ -11,12 +11,18 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from core.finding import ParsedReport
 from ingest.code_context import git_commit, git_repository_name
@@ -29,13 +35,14 @@ from ingest.errors import (
 )
 from ingest.parsers import parse_document
 from ingest.prepare import Progress, prepare_runs
-from store import FindingsStore, RunOutcome
+from store import FindingsStore, Report, RunOutcome
 
 DEFAULT_MAX_REPORT_BYTES = 1024 * 1024 * 1024  # 1 GiB
 
 
-@dataclass(frozen=True)
-class IngestOptions:
+class IngestOptions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     repo: Path | None = None  # checkout to read code context from
     repository: str | None = None  # repository name; default: from --repo, else the report
     service: str = ""
@@ -46,14 +53,13 @@ class IngestOptions:
     workers: int = 1  # processes preparing a large run; 0: one per available core
 
 
-@dataclass
-class ReportResult:
+class ReportResult(BaseModel):
     path: str
     status: Literal["ingested", "unchanged", "failed"]
     format: str | None = None
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    runs: list[RunOutcome] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    runs: list[RunOutcome] = Field(default_factory=list)
     records: int = 0
 
     def counts(self) -> Counter[str]:
@@ -62,10 +68,13 @@ class ReportResult:
             total.update(run.counts)
         return total
 
+    @model_serializer(mode="wrap")
+    def _with_counts(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {**serialize(self), "counts": dict(self.counts())}
 
-@dataclass
-class IngestSummary:
-    reports: list[ReportResult] = field(default_factory=list)
+
+class IngestSummary(BaseModel):
+    reports: list[ReportResult] = Field(default_factory=list)
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -92,33 +101,14 @@ class IngestSummary:
                     table[severity].update(counts)
         return dict(table)
 
-    def as_dict(self) -> dict[str, object]:
+    @model_serializer(mode="wrap")
+    def _with_totals(self, serialize: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The --json document: totals, by tool and by severity, then each report."""
         return {
             "totals": dict(self.totals()),
             "by_tool": {k: dict(v) for k, v in self.by_tool().items()},
             "by_severity": {k: dict(v) for k, v in self.by_severity().items()},
-            "reports": [
-                {
-                    "path": r.path,
-                    "status": r.status,
-                    "format": r.format,
-                    "error": r.error,
-                    "records": r.records,
-                    "warnings": r.warnings,
-                    "counts": dict(r.counts()),
-                    "runs": [
-                        {
-                            "tool": run.tool,
-                            "scan_run_id": run.scan_run_id,
-                            "applied_lifecycle": run.applied_lifecycle,
-                            "duplicates": run.duplicates,
-                            "counts": dict(run.counts),
-                        }
-                        for run in r.runs
-                    ],
-                }
-                for r in self.reports
-            ],
+            **serialize(self),
         }
 
 
@@ -320,19 +310,17 @@ def _store_parsed(
         progress=progress,
         holds_nul=holds_nul,
     )
-    result.runs = store.write_report(
-        {
-            "path": source,
-            "sha256": sha256,
-            "format": parsed.format,
-            "size_bytes": size,
-            "repository": repository,
-            "service": options.service,
-            "commit": commit,
-            "record_count": parsed.finding_count,
-        },
-        runs,
+    report = Report(
+        path=source,
+        sha256=sha256,
+        format=parsed.format,
+        size_bytes=size,
+        repository=repository,
+        service=options.service,
+        commit=commit,
+        record_count=parsed.finding_count,
     )
+    result.runs = store.write_report(report, runs)
     if progress:
         progress("stored", parsed.finding_count, parsed.finding_count)
     return result

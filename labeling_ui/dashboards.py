@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.verdict import Verdict
 from store.gate_history import GateReport
 from store.snapshots import decided_clause
 from store.tables import FindingRecord, LabelRecord, ReviewState, utcnow
@@ -80,7 +81,7 @@ def cwe_frame(engine: Engine, labels_required: int) -> pd.DataFrame:
                 key = f"CWE-{cwe}" if cwe is not None else "no CWE"
                 tally = counts.setdefault(key, [0, 0])
                 tally[0] += 1
-                tally[1] += decided == "true_positive"
+                tally[1] += decided == Verdict.TRUE_POSITIVE
     frame = pd.DataFrame(
         [
             {"cwe": cwe, "decided": n, "true positives": tp, "true-positive ratio": tp / n}

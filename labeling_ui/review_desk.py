@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 
 from core.cwe import cwe_name
 from core.severity import Severity
+from core.verdict import Verdict
 from store import cwe_clause
 from store.guidelines import guideline
-from store.labels import DISPUTED, add_label, labels_of
+from store.labels import add_label, labels_of
 from store.tables import (
     FindingEvent,
     FindingRecord,
@@ -108,7 +109,7 @@ class ReviewDesk:
         )
         clauses: list[Any] = [
             s.final_verdict.is_(None),
-            sa.func.coalesce(s.consensus, "") != DISPUTED,
+            sa.func.coalesce(s.consensus, "") != Verdict.DISPUTED,
             sa.func.coalesce(s.decisive, 0) < self.labels_required,
             ~mine,
         ]
@@ -291,7 +292,7 @@ class ReviewDesk:
         """Disputed findings waiting for a lead, most severe first."""
         statement = (
             sa.select(ReviewState)
-            .where(ReviewState.consensus == DISPUTED, ReviewState.final_verdict.is_(None))
+            .where(ReviewState.consensus == Verdict.DISPUTED, ReviewState.final_verdict.is_(None))
             .order_by(ReviewState.updated_at)
         )
         with self.engine.connect() as conn:

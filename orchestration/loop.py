@@ -17,18 +17,22 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, computed_field
 
 from core.settings import EXAMPLES, Settings
 from orchestration.retraining import Evaluation, TrainingWork, registration_key, registry_for
 from quality_gates.thresholds import GateConfigError
-from store.gate_history import latest_gate_run
-from store.label_transfer import TransferError, import_jsonl
-from store.snapshots import create_snapshot
+from registry.promotion import PromotionDecision
+from registry.tracking import ModelRegistry, ModelVersion
+from store.gate_history import GateReport, latest_gate_run
+from store.label_transfer import ImportSummary, TransferError, import_jsonl
+from store.snapshots import Snapshot, create_snapshot
 from training.base_model import TinySpec, build_tiny
 from training.config import TrainConfigError
+from training.evaluation import EvalReport
 
 SAMPLE_SERVICE = EXAMPLES / "sample_service"
 SAMPLE_REPORTS = EXAMPLES / "reports"
@@ -55,26 +59,78 @@ class LoopConfigError(LoopError):
     """The configuration the loop would run with is invalid; nothing was written."""
 
 
-@dataclass
-class LoopSummary:
-    stages: list[dict[str, Any]] = field(default_factory=list)  # name, seconds, what it did
-    findings: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, Any] = field(default_factory=dict)
-    snapshot: dict[str, Any] = field(default_factory=dict)
-    gate: dict[str, Any] = field(default_factory=dict)
-    model: dict[str, Any] = field(default_factory=dict)
-    dagster_runs: list[str] = field(default_factory=list)
+class StageTiming(BaseModel):
+    stage: str
+    seconds: float
+    built: bool | None = None  # the tiny base model was built by this run
+    parameters: int | None = None  # ... with this many parameters
+    imported: int | None = None  # reviewer decisions imported
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "stages": self.stages,
-            "findings": self.findings,
-            "labels": self.labels,
-            "snapshot": self.snapshot,
-            "gate": self.gate,
-            "model": self.model,
-            "dagster_runs": self.dagster_runs,
-        }
+
+class CollectedFindings(BaseModel):
+    stored: int
+    by_tool: dict[str, int]
+    new: int
+    unchanged: int
+    fixed: int
+    reopened: int
+    embedded: int
+    indexed: int
+    review_queue: int  # open and unlabelled
+
+
+class LabelImport(ImportSummary):
+    file: str
+
+
+class LoopSnapshot(Snapshot):
+    created: bool  # False: the corpus was unchanged and the existing snapshot is reused
+
+
+class GateOutcome(BaseModel):
+    snapshot_id: int
+    passed: bool
+    summary: str
+    failed: list[str]  # the expectations that failed
+    expectations: int
+
+    @classmethod
+    def of(cls, report: GateReport) -> GateOutcome:
+        return cls(
+            snapshot_id=report.snapshot_id,
+            passed=report.passed,
+            summary=report.summary(),
+            failed=[o.name for o in report.failed()],
+            expectations=len(report.expectations),
+        )
+
+
+class RegisteredModel(BaseModel):
+    name: str
+    version: str
+    aliases: list[str]
+    decision: PromotionDecision
+    run_id: str | None
+    uri: str
+    evaluations: dict[str, EvalReport]  # candidate, base, and champion when there was one
+    champion: str | None  # the version behind the champion alias now
+
+    @computed_field
+    @property
+    def promoted(self) -> bool:
+        return self.decision.promote
+
+
+class LoopSummary(BaseModel):
+    """What `flywheel run` did; `--json` prints its serialization."""
+
+    stages: list[StageTiming] = []
+    findings: CollectedFindings | None = None
+    labels: LabelImport | None = None
+    snapshot: LoopSnapshot | None = None
+    gate: GateOutcome | None = None  # None: the gate did not run
+    model: RegisteredModel | None = None  # None: nothing registered (the gate failed)
+    dagster_runs: list[str] = []
 
 
 # The ensemble's scan reports Semgrep and Bandit on the sample itself. Ingesting the bundled
@@ -145,7 +201,7 @@ def _failure(result) -> str:
     return "the run failed"
 
 
-def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
+def collect_sample(defs, instance, summary: LoopSummary) -> CollectedFindings:
     """ingest_job on the sample: an ensemble scan of the service and the bundled reports of
     the tools outside the ensemble."""
     findings_config = {
@@ -167,14 +223,14 @@ def collect_sample(defs, instance, summary: LoopSummary) -> dict[str, Any]:
         for node in ("findings", "finding_embeddings", "review_queue")
     }
     store = defs.resources["store"].store
-    return {
-        "stored": store.count(),
-        "by_tool": store.count_by_tool(),
+    return CollectedFindings(
+        stored=store.count(),
+        by_tool=store.count_by_tool(),
         **{k: made["findings"][k] for k in ("new", "unchanged", "fixed", "reopened")},
-        "embedded": made["finding_embeddings"].get("embedded", 0),
-        "indexed": made["finding_embeddings"].get("points", 0),
-        "review_queue": made["review_queue"].get("open_unlabelled", 0),
-    }
+        embedded=made["finding_embeddings"].get("embedded", 0),
+        indexed=made["finding_embeddings"].get("points", 0),
+        review_queue=made["review_queue"].get("open_unlabelled", 0),
+    )
 
 
 def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> LoopSummary:
@@ -196,8 +252,8 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     store = resources["store"].store
 
     def stage(name: str, started: float, **what: Any) -> None:
-        summary.stages.append({"stage": name, "seconds": round(time.perf_counter() - started, 1)})
-        summary.stages[-1].update(what)
+        seconds = round(time.perf_counter() - started, 1)
+        summary.stages.append(StageTiming(stage=name, seconds=seconds, **what))
 
     # 0. The tiny base model (the demo's stand-in for a real one), built once per data folder.
     started = time.perf_counter()
@@ -222,7 +278,7 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
         imported = import_jsonl(store.engine, SAMPLE_DECISIONS)
     except TransferError as error:
         raise LoopError(str(error)) from None
-    summary.labels = {"file": str(SAMPLE_DECISIONS), **imported.as_dict()}
+    summary.labels = LabelImport(file=str(SAMPLE_DECISIONS), **dict(imported))
     if imported.unmatched:
         raise LoopError(
             f"{SAMPLE_DECISIONS}: {len(imported.unmatched)} decisions match no stored finding "
@@ -235,11 +291,11 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     started = time.perf_counter()
     policy = thresholds.values.snapshot_policy(settings.labels_required)
     snapshot, created = create_snapshot(store.engine, policy, created_by="flywheel run")
-    summary.snapshot = {**snapshot.as_dict(), "created": created}
+    summary.snapshot = LoopSnapshot(**dict(snapshot), created=created)
     registry = registry_for(settings)
     done = registry.find_version(registration_key(snapshot.id, config.digest()))
     if done is not None:
-        progress(f"snapshot {snapshot.id} was trained already: v{done['version']}")
+        progress(f"snapshot {snapshot.id} was trained already: v{done.version}")
         stage("retrain (skipped: snapshot already trained)", started)
     else:
         progress("gate -> datasets -> SFT -> GRPO -> evaluate -> register (a few minutes)")
@@ -252,50 +308,38 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
         )
         gate = latest_gate_run(store.engine, snapshot.id)
         if gate is not None and not gate.passed:
-            summary.gate = _gate_dict(gate)
+            summary.gate = GateOutcome.of(gate)
             stage("retrain_job (gate failed: nothing trained)", started)
             return summary
         if not result.success:
             raise LoopError(f"retrain_job: {_failure(result)}")
         stage("gate, datasets, SFT, GRPO, evaluate, register (retrain_job)", started)
     gate = latest_gate_run(store.engine, snapshot.id)
-    summary.gate = _gate_dict(gate) if gate else {}
+    summary.gate = GateOutcome.of(gate) if gate else None
     version = registry.find_version(registration_key(snapshot.id, config.digest()))
     if version is not None:
         work = TrainingWork.of(settings, snapshot.id, config)
-        summary.model = _model_dict(settings, registry, version, work)
+        summary.model = _registered_model(settings, registry, version, work)
     return summary
 
 
-def _gate_dict(report) -> dict[str, Any]:
-    return {
-        "snapshot_id": report.snapshot_id,
-        "passed": report.passed,
-        "summary": report.summary(),
-        "failed": [o.name for o in report.failed()],
-        "expectations": len(report.expectations),
-    }
-
-
-def _model_dict(settings: Settings, registry, version: dict[str, Any], work) -> dict[str, Any]:
-
+def _registered_model(
+    settings: Settings, registry: ModelRegistry, version: ModelVersion, work: TrainingWork
+) -> RegisteredModel:
+    decision = version.decision
+    if decision is None:
+        raise LoopError(
+            f"models:/{settings.model_name}/{version.version} has no promotion decision: "
+            "run `flywheel train` again to complete its registration"
+        )
     stored = Evaluation.read(work)
-    evaluations = {
-        name: {
-            "vulnerability_rate": report.vulnerability_rate,
-            "utility": report.utility,
-            "samples": report.samples,
-        }
-        for name, report in (stored.reports.items() if stored else [])
-    }
-    return {
-        "name": settings.model_name,
-        "version": version["version"],
-        "aliases": version.get("aliases", []),
-        "promoted": version.get("promotion.promote") == "True",
-        "decision": version.get("promotion.reason", ""),
-        "run_id": version.get("run_id"),
-        "uri": f"models:/{settings.model_name}/{version['version']}",
-        "evaluations": evaluations,
-        "champion": registry.alias_version("champion"),
-    }
+    return RegisteredModel(
+        name=settings.model_name,
+        version=version.version,
+        aliases=version.aliases,
+        decision=decision,
+        run_id=version.run_id,
+        uri=f"models:/{settings.model_name}/{version.version}",
+        evaluations=stored.reports if stored else {},
+        champion=registry.alias_version("champion"),
+    )

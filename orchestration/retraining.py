@@ -18,13 +18,14 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, computed_field
+
 from core.settings import Settings
-from registry.promotion import decide
-from registry.tracking import ModelRegistry
+from registry.promotion import PromotionDecision, decide
+from registry.tracking import ModelRegistry, ModelVersion
 from store.audit import append_audit
 from store.gate_history import gate_history, latest_gate_run
 from store.snapshots import SnapshotError, get_snapshot, load_items
@@ -43,15 +44,16 @@ class TrainingRefused(RuntimeError):
     """Training was not started (gate, snapshot, base model); nothing was written."""
 
 
-@dataclass(frozen=True)
-class TrainingWork:
+class TrainingWork(BaseModel):
     """Where the training of one snapshot under one config lives."""
+
+    model_config = ConfigDict(frozen=True)
 
     root: Path
 
     @classmethod
     def of(cls, settings: Settings, snapshot_id: int, config: TrainConfig) -> TrainingWork:
-        return cls(settings.training_dir / f"snapshot-{snapshot_id}" / config.digest()[:16])
+        return cls(root=settings.training_dir / f"snapshot-{snapshot_id}" / config.digest()[:16])
 
     def datasets(self, split: str) -> Path:
         return self.root / "datasets" / split
@@ -89,34 +91,29 @@ class TrainingWork:
         return self.rl if any(s in RL_STAGES for s in config.stages) else self.supervised
 
 
-@dataclass
-class TrainRun:
+class TrainRun(BaseModel):
+    """A registered version of one snapshot trained under one config, with its decision."""
+
     snapshot_id: int
     model_name: str
     version: str
     run_id: str
-    promoted: bool
-    reason: str
+    decision: PromotionDecision
     evaluations: dict[str, EvalReport]
     stages: dict[str, float]
     datasets: dict[str, Any]
     model_dir: Path
     resumed: bool = False  # the version was registered by an earlier run of the same work
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "snapshot_id": self.snapshot_id,
-            "model_name": self.model_name,
-            "version": self.version,
-            "run_id": self.run_id,
-            "promoted": self.promoted,
-            "reason": self.reason,
-            "resumed": self.resumed,
-            "stages": self.stages,
-            "datasets": self.datasets,
-            "evaluations": {k: v.model_dump(mode="json") for k, v in self.evaluations.items()},
-            "model_dir": str(self.model_dir),
-        }
+    @computed_field
+    @property
+    def promoted(self) -> bool:
+        return self.decision.promote
+
+    @computed_field
+    @property
+    def reason(self) -> str:
+        return self.decision.reason
 
 
 def resolve_base(config: TrainConfig, settings: Settings) -> str:
@@ -253,8 +250,7 @@ def read_manifests(work: TrainingWork) -> dict[str, dict[str, Any]]:
 # Steps 2 and 3: training -------------------------------------------------------------------
 
 
-@dataclass
-class StepOutcome:
+class StepOutcome(BaseModel):
     folder: Path | None  # the trained-model folder the step left (None: a non-main rank)
     stages: list[str]
     ran: bool  # False: nothing configured for this step, or it had finished before
@@ -294,9 +290,9 @@ def train_step(
         start = str(work.supervised)
     output = work.supervised if step == "supervised" else work.rl
     if not stages:
-        return StepOutcome(Path(start), [], ran=False)
+        return StepOutcome(folder=Path(start), stages=[], ran=False)
     if is_trained_model(output):
-        return StepOutcome(output, stages, ran=False)
+        return StepOutcome(folder=output, stages=stages, ran=False)
     try:
         bundle = DatasetBundle.read(work.datasets("train"))
     except DatasetError as error:
@@ -312,10 +308,10 @@ def train_step(
         lineage,
     )
     if not is_main_process():
-        return StepOutcome(None, stages, ran=True)  # rank 0 writes, evaluates and registers
+        return StepOutcome(folder=None, stages=stages, ran=True)  # rank 0 alone goes on
     _replace_dir(partial, output)
     shutil.rmtree(work.checkpoints / step, ignore_errors=True)
-    return StepOutcome(output, stages, ran=True)
+    return StepOutcome(folder=output, stages=stages, ran=True)
 
 
 # Step 4: evaluation ------------------------------------------------------------------------
@@ -347,8 +343,7 @@ def _evaluate_all(settings, registry, prompts, candidate: str, base: str, config
     return evaluations, champion_version
 
 
-@dataclass
-class Evaluation:
+class Evaluation(BaseModel):
     reports: dict[str, EvalReport]
     champion_version: str | None
     ran: bool
@@ -360,7 +355,7 @@ class Evaluation:
             return None
         stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
         reports = {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()}
-        return cls(reports, stored["champion_version"], ran=False)
+        return cls(reports=reports, champion_version=stored["champion_version"], ran=False)
 
     def documents(self) -> dict[str, Any]:
         return {k: v.model_dump(mode="json") for k, v in self.reports.items()}
@@ -403,7 +398,7 @@ def evaluate_step(settings: Settings, work: TrainingWork, config: TrainConfig) -
         settings, registry, prompts, str(candidate), work.lineage()["base_model"], config, scratch
     )
     shutil.rmtree(scratch, ignore_errors=True)
-    evaluation = Evaluation(reports, champion_version, ran=True)
+    evaluation = Evaluation(reports=reports, champion_version=champion_version, ran=True)
     evaluation.write(work)
     return evaluation
 
@@ -437,7 +432,7 @@ def registration_key(snapshot_id: int, config_sha256: str) -> dict[str, str]:
     return {"lineage.snapshot_id": str(snapshot_id), "lineage.config_sha256": config_sha256}
 
 
-def _registered(registry, lineage: dict[str, Any]) -> dict[str, Any] | None:
+def _registered(registry: ModelRegistry, lineage: dict[str, Any]) -> ModelVersion | None:
     return registry.find_version(registration_key(lineage["snapshot_id"], lineage["config_sha256"]))
 
 
@@ -479,14 +474,11 @@ def register_step(
             model_dir=model_dir,
         )
         version = registry.register(run_id, {**tags, "model.sha256": digest})
-        version_tags: dict[str, str] = {}
+        decision = None
     else:
-        version, run_id = existing["version"], existing["run_id"]
-        version_tags = existing
-    if "promotion.promote" in version_tags:
-        promoted = version_tags["promotion.promote"] == "True"
-        reason = version_tags.get("promotion.reason", "")
-    else:
+        version, run_id = existing.version, existing.run_id
+        decision = existing.decision
+    if decision is None:
         incumbent, against = evaluation.incumbent()
         decision = decide(
             evaluation.reports["candidate"],
@@ -503,15 +495,13 @@ def register_step(
                 subject=f"{settings.model_name} v{version}",
                 after=json.loads(decision.model_dump_json()),
             )
-        promoted, reason = decision.promote, decision.reason
     record_lineage(engine, settings.model_name, version, int(lineage["snapshot_id"]))
     return TrainRun(
         snapshot_id=int(lineage["snapshot_id"]),
         model_name=settings.model_name,
         version=version,
         run_id=run_id,
-        promoted=promoted,
-        reason=reason,
+        decision=decision,
         evaluations=evaluation.reports,
         stages=stages,
         datasets=manifests,

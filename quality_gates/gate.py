@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.agreement import cohen_kappa
+from core.verdict import DECISIVE, Verdict
 from ingest.redact import might_hold_secret, redact_text
 from quality_gates.thresholds import LoadedThresholds, Thresholds
 from store.accounts import active_reviewers
@@ -79,9 +80,9 @@ def _kappa(items: list[Item]) -> tuple[float | None, int]:
     overlapping = 0
     for item in items:
         verdicts = {
-            label["reviewer"]: label["verdict"]
-            for label in item.record.get("labels", [])
-            if label["kind"] == "review" and label["verdict"] in ("true_positive", "false_positive")
+            label.reviewer: label.verdict.value
+            for label in item.record.labels
+            if label.kind == "review" and label.verdict in DECISIVE
         }
         for first, second in combinations(sorted(verdicts), 2):
             pairs += [(verdicts[first], verdicts[second]), (verdicts[second], verdicts[first])]
@@ -96,16 +97,16 @@ def gate_frames(items: list[Item], thresholds: Thresholds) -> dict[str, pd.DataF
         [
             {
                 "finding_id": item.finding_id,
-                "rule_id": _blank(item.record.get("rule_id")),
-                "tool": _blank(item.record.get("tool")),
-                "verdict": _blank(item.verdict),
-                "split": _blank(item.split),
+                "rule_id": _blank(item.record.rule_id),
+                "tool": _blank(item.record.tool),
+                "verdict": _blank(item.verdict and item.verdict.value),
+                "split": _blank(item.split.value),
                 "code": _blank(item.code),
-                "cwe": _blank(item.record.get("cwe_ids")),
-                "language": _blank(item.record.get("language")),
-                "true_positive": int(item.verdict == "true_positive"),
+                "cwe": _blank(item.record.cwe_ids),
+                "language": _blank(item.record.language),
+                "is_true_positive": int(item.verdict == Verdict.TRUE_POSITIVE),
                 "is_eval": int(item.split == EVAL),
-                "fixed_code": _blank(item.record.get("fixed_code")),
+                "fixed_code": _blank(item.record.fixed_code),
                 "secrets": _secrets_in(item),
                 "leaks": int(item.finding_id in leaking),
             }
@@ -113,12 +114,12 @@ def gate_frames(items: list[Item], thresholds: Thresholds) -> dict[str, pd.DataF
         ],
         columns=[
             "finding_id", "rule_id", "tool", "verdict", "split", "code", "cwe", "language",
-            "true_positive", "is_eval", "fixed_code", "secrets", "leaks",
+            "is_true_positive", "is_eval", "fixed_code", "secrets", "leaks",
         ],
     )  # fmt: skip
     classes: dict[int, int] = {}
     for item in decided:
-        for cwe in set(item.record.get("cwe_ids") or []):
+        for cwe in set(item.record.cwe_ids):
             classes[cwe] = classes.get(cwe, 0) + 1
     cwe_frame = pd.DataFrame(
         [
@@ -129,10 +130,10 @@ def gate_frames(items: list[Item], thresholds: Thresholds) -> dict[str, pd.DataF
     )
     label_frame = pd.DataFrame(
         [
-            {"finding_id": item.finding_id, "reviewer": label["reviewer"]}
+            {"finding_id": item.finding_id, "reviewer": label.reviewer}
             for item in items
             if item.status in (DECIDED, DISPUTED)
-            for label in item.record.get("labels", [])
+            for label in item.record.labels
         ],
         columns=["finding_id", "reviewer"],
     )
@@ -140,7 +141,7 @@ def gate_frames(items: list[Item], thresholds: Thresholds) -> dict[str, pd.DataF
     judged = kappa if kappa is not None and pairs >= thresholds.min_kappa_pairs else None
     agreement = pd.DataFrame([{"kappa": judged, "pairs": pairs, "raw_kappa": kappa}])
     items_frame = pd.DataFrame(
-        [{"finding_id": item.finding_id, "status": item.status} for item in items],
+        [{"finding_id": item.finding_id, "status": item.status.value} for item in items],
         columns=["finding_id", "status"],
     )
     return {
@@ -244,7 +245,7 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             "decided",
             "Confirmed true positives among decided findings",
             gxe.ExpectColumnMeanToBeBetween(
-                column="true_positive",
+                column="is_true_positive",
                 min_value=t.min_true_positive_ratio,
                 max_value=t.max_true_positive_ratio,
             ),
@@ -270,7 +271,7 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             "no_unresolved_conflicts",
             "items",
             "Findings whose reviewers disagree and no lead has adjudicated",
-            gxe.ExpectColumnValuesToNotBeInSet(column="status", value_set=[DISPUTED]),
+            gxe.ExpectColumnValuesToNotBeInSet(column="status", value_set=[DISPUTED.value]),
             _unexpected,
         ),
         Check(
@@ -280,7 +281,7 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             gxe.ExpectColumnValuesToNotBeNull(
                 column="fixed_code",
                 mostly=t.min_remediation_coverage,
-                row_condition=Column("true_positive") == 1,
+                row_condition=Column("is_true_positive") == 1,
             ),
             lambda r, f: _coverage(f["decided"]),
             minimum=t.min_remediation_coverage,
@@ -336,7 +337,7 @@ def _kappa_observed(agreement: pd.DataFrame) -> float | str:
 
 
 def _coverage(decided: pd.DataFrame) -> float | None:
-    positives = decided[decided["true_positive"] == 1]
+    positives = decided[decided["is_true_positive"] == 1]
     if positives.empty:
         return None
     return round(float(positives["fixed_code"].notna().mean()), 4)

@@ -3,6 +3,8 @@ and loses no more utility than the configured tolerance. Pure: the registry reco
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel
 
 from training.evaluation import EvalReport
@@ -20,7 +22,17 @@ class PromotionDecision(BaseModel):
     prompts_hash: str
 
     def tags(self) -> dict[str, str]:
-        return {f"promotion.{k}": str(v) for k, v in self.model_dump().items()}
+        """The decision as model-version tags (what the MLflow UI shows)."""
+        return {f"{_TAG}{k}": str(v) for k, v in self.model_dump().items()}
+
+    @classmethod
+    def from_tags(cls, tags: Mapping[str, str]) -> PromotionDecision | None:
+        """The decision a version's tags record, or None when none was recorded."""
+        values = {k[len(_TAG) :]: v for k, v in tags.items() if k.startswith(_TAG)}
+        return cls.model_validate(values) if values else None
+
+
+_TAG = "promotion."
 
 
 def decide(

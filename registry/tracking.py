@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from registry.manifest import manifest_digest, verify_manifest, write_manifest
 from registry.promotion import PromotionDecision
 
@@ -30,6 +32,22 @@ _MODELS_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<v
 
 class RegistryError(RuntimeError):
     """The registry cannot do what was asked; the message says what and where."""
+
+
+class ModelVersion(BaseModel):
+    """A registered version: its aliases, its run, and the tags that carry its lineage
+    (`lineage.*`), its checksum (`model.sha256`) and its promotion decision (`promotion.*`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    aliases: list[str]
+    run_id: str | None
+    tags: dict[str, str]
+
+    @property
+    def decision(self) -> PromotionDecision | None:
+        return PromotionDecision.from_tags(self.tags)
 
 
 def _flat(prefix: str, values: Any) -> dict[str, str]:
@@ -146,21 +164,25 @@ class ModelRegistry:
         if decision.promote:
             self.client.set_registered_model_alias(self.model_name, CHAMPION, version)
 
-    def find_version(self, tags: dict[str, str]) -> dict[str, Any] | None:
-        """The newest version carrying all these tags (with its tags, run id and aliases)."""
-        matching = [v for v in self.versions() if all(v.get(k) == x for k, x in tags.items())]
+    def find_version(self, tags: dict[str, str]) -> ModelVersion | None:
+        """The newest version carrying all these tags."""
+        matching = [v for v in self.versions() if all(v.tags.get(k) == x for k, x in tags.items())]
         return matching[-1] if matching else None
 
-    def versions(self) -> list[dict[str, Any]]:
+    def versions(self) -> list[ModelVersion]:
         rows = []
         for found in self.client.search_model_versions(f"name='{self.model_name}'"):
             # search results omit aliases; the version itself carries them
             mv = self.client.get_model_version(self.model_name, found.version)
-            aliases = list(getattr(mv, "aliases", []) or [])
             rows.append(
-                {"version": str(mv.version), "aliases": aliases, "run_id": mv.run_id, **mv.tags}
+                ModelVersion(
+                    version=str(mv.version),
+                    aliases=list(getattr(mv, "aliases", []) or []),
+                    run_id=mv.run_id,
+                    tags=dict(mv.tags),
+                )
             )
-        return sorted(rows, key=lambda row: int(row["version"]))
+        return sorted(rows, key=lambda row: int(row.version))
 
     # Downloads ------------------------------------------------------------------------------
 

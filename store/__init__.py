@@ -13,8 +13,9 @@ from sqlmodel import Session, select
 
 from core.finding import Status
 from core.severity import Severity
+from core.verdict import Verdict
 from store.engine import ensure_schema, make_engine
-from store.labels import LabelState, Verdict, add_label, label_states, labels_of
+from store.labels import LabelState, add_label, label_states, labels_of
 from store.tables import FindingEvent, FindingRecord, LabelRecord, Report, ScanRun
 from store.writer import (
     PreparedFinding,
@@ -110,7 +111,7 @@ class FindingsStore:
                     return int(report_id)
         return None
 
-    def write_report(self, report: dict[str, Any], runs: Sequence[PreparedRun]) -> list[RunOutcome]:
+    def write_report(self, report: Report, runs: Sequence[PreparedRun]) -> list[RunOutcome]:
         """Store a report and its runs in ONE transaction: all of it or nothing."""
         with self.engine.begin() as conn:
             report_id = insert_report(conn, report)

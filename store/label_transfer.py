@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, computed_field, field_serializer
 from sqlalchemy.engine import Connection, Engine
 
+from core.verdict import DECISIVE, LABELS, Verdict
 from store.errors import StoreError
-from store.labels import DECISIVE, Verdict, label_states, run_optimistic, write_label
+from store.labels import label_states, run_optimistic, write_label
 from store.tables import FindingRecord, LabelRecord
 
 EXPORT_FIELDS = (
@@ -59,21 +60,22 @@ class TransferError(StoreError):
         super().__init__(f"{path}: {reason}")
 
 
-@dataclass
-class ImportSummary:
+class ImportSummary(BaseModel):
+    """What an import did. Serialized with the count of unmatched records and the first five."""
+
     imported: int = 0
     already: int = 0  # the same label was there already (re-import is a no-op)
     skipped: int = 0  # records with no triage decision to import
-    unmatched: list[str] = field(default_factory=list)  # records naming no stored finding
+    unmatched: list[str] = []  # records naming no stored finding
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "already": self.already,
-            "skipped": self.skipped,
-            "unmatched": len(self.unmatched),
-            "unmatched_examples": self.unmatched[:5],
-        }
+    @field_serializer("unmatched")
+    def _unmatched_count(self, unmatched: list[str]) -> int:
+        return len(unmatched)
+
+    @computed_field
+    @property
+    def unmatched_examples(self) -> list[str]:
+        return self.unmatched[:5]
 
 
 # Export ---------------------------------------------------------------------------------
@@ -235,9 +237,9 @@ def import_jsonl(engine: Engine, path: Path) -> ImportSummary:
         if missing:
             raise TransferError(path, f"line {number}: finding lacks {', '.join(missing)}")
         for label in labels:
-            if not isinstance(label, dict) or label.get("verdict") not in list(Verdict):
+            if not isinstance(label, dict) or label.get("verdict") not in LABELS:
                 raise TransferError(
-                    path, f"line {number}: each label needs a verdict among {list(Verdict)}"
+                    path, f"line {number}: each label needs a verdict among {list(LABELS)}"
                 )
             if label.get("kind", "review") != "review":
                 continue

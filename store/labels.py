@@ -15,26 +15,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection, Engine
 
+from core.verdict import DECISIVE, LABELS, Verdict
 from store.audit import append_audit
 from store.errors import StoreError
 from store.tables import FindingRecord, LabelRecord, ReviewState, utcnow
 
-
-class Verdict(StrEnum):
-    TRUE_POSITIVE = "true_positive"
-    FALSE_POSITIVE = "false_positive"
-    NEEDS_INFO = "needs_info"
-
-
-DECISIVE = (Verdict.TRUE_POSITIVE.value, Verdict.FALSE_POSITIVE.value)
-DISPUTED = "disputed"
 _RETRIES = 20
 
 
@@ -42,11 +33,12 @@ class ConcurrentEdit(StoreError):
     """Someone else changed what this write was based on; nothing was written."""
 
 
-@dataclass(frozen=True)
-class LabelState:
+class LabelState(BaseModel):
     """What a finding's labels say, for the index payload and the suggestion model."""
 
-    verdict: str  # true_positive | false_positive | disputed | needs_info
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Verdict  # the agreed or adjudicated one, DISPUTED, or NEEDS_INFO
     reviewers: int
     has_remediation: bool
     final: bool = False  # adjudicated by a lead
@@ -58,8 +50,25 @@ class LabelState:
         return self.verdict == Verdict.TRUE_POSITIVE
 
 
-def _verdict(value: Verdict | str, allowed: Iterable[str] | None = None) -> Verdict:
-    allowed = list(allowed or [v.value for v in Verdict])
+class ReviewTally(BaseModel):
+    """A finding's review state computed from its labels: the values of its `review_states`
+    row (which adds the optimistic lock's version)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reviewers: int  # reviewers with a current label (needs_info included)
+    decisive: int  # reviewers whose current label is a true or false positive
+    true_positive: int
+    false_positive: int
+    needs_info: int
+    consensus: Verdict | None  # TRUE_POSITIVE, FALSE_POSITIVE or DISPUTED; None: no decisive label
+    final_verdict: Verdict | None  # a lead's adjudication
+    adjudicated_by: str | None
+    has_remediation: bool
+
+
+def _verdict(value: Verdict | str, allowed: Iterable[Verdict] = LABELS) -> Verdict:
+    allowed = list(allowed)
     if value not in allowed:
         raise StoreError(f"verdict {value!r} is not one of {', '.join(allowed)}")
     return Verdict(value)
@@ -90,9 +99,9 @@ class _VersionMiss(Exception):
     pass
 
 
-def _state_row(conn: Connection, finding_id: int) -> dict[str, Any] | None:
+def _state_row(conn: Connection, finding_id: int) -> ReviewState | None:
     row = conn.execute(sa.select(ReviewState).where(ReviewState.finding_id == finding_id)).first()
-    return dict(row._mapping) if row else None
+    return ReviewState.model_validate(row._mapping) if row else None
 
 
 def _current_labels(conn: Connection, finding_id: int) -> list[LabelRecord]:
@@ -104,7 +113,7 @@ def _current_labels(conn: Connection, finding_id: int) -> list[LabelRecord]:
     return [LabelRecord.model_validate(r._mapping) for r in rows]
 
 
-def compute_state(labels: list[LabelRecord]) -> dict[str, Any]:
+def compute_state(labels: list[LabelRecord]) -> ReviewTally:
     """A finding's state from its unretracted labels, oldest first (pure)."""
     latest: dict[str, LabelRecord] = {}
     final: LabelRecord | None = None
@@ -114,48 +123,55 @@ def compute_state(labels: list[LabelRecord]) -> dict[str, Any]:
         else:
             latest[label.reviewer] = label
     verdicts = [label.verdict for label in latest.values()]
-    tp, fp = verdicts.count("true_positive"), verdicts.count("false_positive")
+    tp, fp = verdicts.count(Verdict.TRUE_POSITIVE), verdicts.count(Verdict.FALSE_POSITIVE)
     consensus = None
     if tp or fp:
-        consensus = DISPUTED if tp and fp else ("true_positive" if tp else "false_positive")
-    return {
-        "reviewers": len(verdicts),
-        "decisive": tp + fp,
-        "true_positive": tp,
-        "false_positive": fp,
-        "needs_info": verdicts.count("needs_info"),
-        "consensus": consensus,
-        "final_verdict": final.verdict if final else None,
-        "adjudicated_by": final.reviewer if final else None,
-        "has_remediation": any(
+        consensus = (
+            Verdict.DISPUTED
+            if tp and fp
+            else (Verdict.TRUE_POSITIVE if tp else Verdict.FALSE_POSITIVE)
+        )
+    return ReviewTally(
+        reviewers=len(verdicts),
+        decisive=tp + fp,
+        true_positive=tp,
+        false_positive=fp,
+        needs_info=verdicts.count(Verdict.NEEDS_INFO),
+        consensus=consensus,
+        final_verdict=Verdict(final.verdict) if final else None,
+        adjudicated_by=final.reviewer if final else None,
+        has_remediation=any(
             label.fixed_code or label.fixing_commit
             for label in [*latest.values(), *([final] if final else [])]
         ),
-    }
+    )
 
 
-def _write_state(conn: Connection, finding_id: int, read: dict[str, Any] | None) -> dict:
+def _write_state(conn: Connection, finding_id: int, read: ReviewState | None) -> dict[str, Any]:
+    """Store the state the finding's labels amount to now; returns it (with its version) as
+    the audit log records it."""
     state = compute_state(_current_labels(conn, finding_id))
+    values = state.model_dump(mode="json")
     now = utcnow()
     if read is None:
         try:
             with conn.begin_nested():
                 conn.execute(
                     sa.insert(ReviewState).values(
-                        finding_id=finding_id, version=1, updated_at=now, **state
+                        finding_id=finding_id, version=1, updated_at=now, **values
                     )
                 )
         except sa.exc.IntegrityError:
             raise _VersionMiss() from None  # another writer created it first
-        return {**state, "version": 1}
+        return {**values, "version": 1}
     done = conn.execute(
         sa.update(ReviewState)
-        .where(ReviewState.finding_id == finding_id, ReviewState.version == read["version"])
-        .values(version=read["version"] + 1, updated_at=now, **state)
+        .where(ReviewState.finding_id == finding_id, ReviewState.version == read.version)
+        .values(version=read.version + 1, updated_at=now, **values)
     )
     if done.rowcount != 1:
         raise _VersionMiss()
-    return {**state, "version": read["version"] + 1}
+    return {**values, "version": read.version + 1}
 
 
 def _require_finding(conn: Connection, finding_id: int) -> None:
@@ -164,10 +180,11 @@ def _require_finding(conn: Connection, finding_id: int) -> None:
         raise StoreError(f"finding {finding_id} does not exist: nothing was labelled")
 
 
-def _public(state: dict[str, Any] | None) -> dict[str, Any] | None:
+def _public(state: ReviewState | None) -> dict[str, Any] | None:
+    """A stored state as the audit log records it."""
     if state is None:
         return None
-    return {k: v for k, v in state.items() if k not in ("finding_id", "updated_at")}
+    return state.model_dump(mode="json", exclude={"finding_id", "updated_at"})
 
 
 def add_label(
@@ -200,10 +217,9 @@ def write_label(
         raise StoreError("'needs more information' needs a note saying what is missing")
     _require_finding(conn, finding_id)
     read = _state_row(conn, finding_id)
-    if read and read["final_verdict"]:
+    if read and read.final_verdict:
         raise StoreError(
-            f"finding {finding_id} was adjudicated by {read['adjudicated_by']}: "
-            "its verdict is final"
+            f"finding {finding_id} was adjudicated by {read.adjudicated_by}: its verdict is final"
         )
     record = LabelRecord(
         finding_id=finding_id,
@@ -224,7 +240,7 @@ def write_label(
         action,
         finding_id=finding_id,
         before=_public(read),
-        after={**_public(after), "label_id": record.id, "verdict": verdict.value, "source": source},
+        after={**after, "label_id": record.id, "verdict": verdict.value, "source": source},
     )
     return record
 
@@ -248,7 +264,7 @@ def undo_last_label(engine: Engine, reviewer: str) -> LabelRecord | None:
             return None
         label = LabelRecord.model_validate(row._mapping)
         read = _state_row(conn, label.finding_id)
-        if read and read["final_verdict"]:
+        if read and read.final_verdict:
             raise StoreError(
                 f"finding {label.finding_id} was adjudicated since: the label cannot be undone"
             )
@@ -262,7 +278,7 @@ def undo_last_label(engine: Engine, reviewer: str) -> LabelRecord | None:
             "undo",
             finding_id=label.finding_id,
             before={**(_public(read) or {}), "label_id": label.id, "verdict": label.verdict},
-            after=_public(after),
+            after=after,
         )
         return label
 
@@ -287,13 +303,13 @@ def adjudicate(
     with engine.begin() as conn:
         _require_finding(conn, finding_id)
         read = _state_row(conn, finding_id)
-        version = read["version"] if read else 0
+        version = read.version if read else 0
         if expected_version is not None and version != expected_version:
             raise ConcurrentEdit(
                 f"finding {finding_id} changed while you were deciding (version "
                 f"{expected_version} -> {version}): reload it; nothing was written"
             )
-        if read and read["final_verdict"]:
+        if read and read.final_verdict:
             raise StoreError(f"finding {finding_id} is already adjudicated")
         record = LabelRecord(
             finding_id=finding_id,
@@ -319,7 +335,7 @@ def adjudicate(
             "adjudicate",
             finding_id=finding_id,
             before=_public(read),
-            after={**_public(after), "label_id": record.id, "note": note},
+            after={**after, "label_id": record.id, "note": note},
         )
         return record
 
@@ -338,9 +354,11 @@ def label_states(engine: Engine, finding_ids: Iterable[int] | None = None) -> di
     with engine.connect() as conn:
         for row in conn.execute(statement):
             state = ReviewState.model_validate(row._mapping)
-            verdict = state.final_verdict or state.consensus or Verdict.NEEDS_INFO.value
             states[state.finding_id] = LabelState(
-                verdict, state.reviewers, state.has_remediation, state.final_verdict is not None
+                verdict=state.final_verdict or state.consensus or Verdict.NEEDS_INFO,
+                reviewers=state.reviewers,
+                has_remediation=state.has_remediation,
+                final=state.final_verdict is not None,
             )
     return states
 

@@ -18,14 +18,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection, Engine
 
+from core.finding import Kind
+from core.severity import Severity
+from core.verdict import DECISIVE, Verdict
 from store.errors import StoreError
-from store.labels import DECISIVE, DISPUTED
 from store.near_duplicates import Groups, link_duplicates
 from store.tables import (
     CorpusSnapshot,
@@ -36,42 +40,110 @@ from store.tables import (
     utcnow,
 )
 
-DECIDED, PENDING, NEEDS_INFO = "decided", "pending", "needs_info"
-TRAIN, EVAL = "train", "eval"
 _INSERT_CHUNK = 2_000
+
+
+class ItemStatus(StrEnum):
+    """Where a labeled finding stands when the snapshot is cut."""
+
+    DECIDED = "decided"  # a verdict training can use
+    DISPUTED = Verdict.DISPUTED.value  # reviewers disagree and no lead adjudicated
+    PENDING = "pending"  # agreeing, but fewer decisive labels than required
+    NEEDS_INFO = Verdict.NEEDS_INFO.value  # no decisive label
+
+
+class Split(StrEnum):
+    TRAIN = "train"
+    EVAL = "eval"
+
+
+DECIDED, DISPUTED, PENDING, NEEDS_INFO = (
+    ItemStatus.DECIDED,
+    ItemStatus.DISPUTED,
+    ItemStatus.PENDING,
+    ItemStatus.NEEDS_INFO,
+)
+TRAIN, EVAL = Split.TRAIN, Split.EVAL
 
 
 class SnapshotError(StoreError):
     """A snapshot could not be found or made; nothing was written."""
 
 
-@dataclass(frozen=True)
-class Item:
+class SnapshotLabel(BaseModel):
+    """One current label of a snapshot item, as it was when the snapshot was cut."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reviewer: str
+    verdict: Verdict
+    kind: str  # review | adjudication
+    source: str
+    note: str | None = None
+
+
+class SnapshotRecord(BaseModel):
+    """What a snapshot freezes of a labeled finding: the text training may use and the
+    identity the split keeps together. Stored as JSON in `snapshot_items.record`; its fields
+    are hashed into the snapshot's content hash, so adding one changes every hash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tool: str
+    tool_version: str | None = None
+    rule_id: str
+    rule_name: str | None = None
+    kind: Kind
+    severity: Severity
+    cwe_ids: list[int] = []
+    language: str | None = None
+    framework: str | None = None
+    repository: str = ""
+    service: str = ""
+    commit: str | None = None
+    path: str | None = None
+    start_line: int | None = None
+    end_line: int | None = None
+    message: str = ""
+    code: str | None = None  # the snippet, else the flagged lines
+    snippet_start_line: int | None = None
+    enclosing: str | None = None
+    fingerprint: str = ""
+    cross_tool_key: str = ""
+    fixed_code: str | None = None  # the remediation a reviewer or lead wrote
+    fixing_commit: str | None = None
+    labels: list[SnapshotLabel] = []
+
+
+class Item(BaseModel):
     """One labeled finding as frozen in a snapshot."""
 
+    model_config = ConfigDict(frozen=True)
+
     finding_id: int
-    split: str
-    status: str  # decided | disputed | pending (fewer labels than required) | needs_info
-    verdict: str | None
+    split: Split
+    status: ItemStatus
+    verdict: Verdict | None  # set when DECIDED
     group_key: str
-    record: dict[str, Any]
+    record: SnapshotRecord
 
     @property
     def code(self) -> str:
-        return self.record.get("code") or ""
+        return self.record.code or ""
 
     def trained_text(self) -> list[str]:
         """Every text of this item that a training example could contain."""
-        notes = [label.get("note") or "" for label in self.record.get("labels", [])]
-        texts = [self.code, self.record.get("message") or "", self.record.get("fixed_code") or ""]
+        notes = [label.note or "" for label in self.record.labels]
+        texts = [self.code, self.record.message or "", self.record.fixed_code or ""]
         return [text for text in [*texts, *notes] if text]
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: int
     content_hash: str
-    created_at: Any
+    created_at: datetime
     created_by: str
     policy: dict[str, Any]
     items: int
@@ -82,25 +154,20 @@ class Snapshot:
 
     @classmethod
     def from_row(cls, row: CorpusSnapshot) -> Snapshot:
-        return cls(**{field: getattr(row, field) for field in cls.__dataclass_fields__})
-
-    def as_dict(self) -> dict[str, Any]:
-        values = {field: getattr(self, field) for field in self.__dataclass_fields__}
-        values["created_at"] = self.created_at.isoformat()
-        return values
+        return cls.model_validate(row.model_dump())
 
 
 # Reading the corpus ------------------------------------------------------------------------
 
 
-def _status(state: ReviewState, labels_required: int) -> tuple[str, str | None]:
+def _status(state: ReviewState, labels_required: int) -> tuple[ItemStatus, Verdict | None]:
     if state.final_verdict in DECISIVE:
-        return DECIDED, state.final_verdict
-    if state.consensus == DISPUTED:
+        return DECIDED, Verdict(state.final_verdict)
+    if state.consensus == Verdict.DISPUTED:
         return DISPUTED, None
     if state.consensus in DECISIVE:
         if state.decisive >= labels_required:
-            return DECIDED, state.consensus
+            return DECIDED, Verdict(state.consensus)
         return PENDING, None
     return NEEDS_INFO, None
 
@@ -110,52 +177,59 @@ def _remediation(labels: list[LabelRecord]) -> tuple[str | None, str | None]:
     label's that has one."""
     ordered = sorted(labels, key=lambda label: (label.kind == "adjudication", label.created_at))
     for label in reversed(ordered):
-        if label.verdict == "true_positive" and (label.fixed_code or label.fixing_commit):
+        if label.verdict == Verdict.TRUE_POSITIVE and (label.fixed_code or label.fixing_commit):
             return label.fixed_code, label.fixing_commit
     return None, None
 
 
-def _record(finding: FindingRecord, labels: list[LabelRecord]) -> dict[str, Any]:
+def _record(finding: FindingRecord, labels: list[LabelRecord]) -> SnapshotRecord:
     fixed_code, fixing_commit = _remediation(labels)
-    return {
-        "tool": finding.tool,
-        "tool_version": finding.tool_version,
-        "rule_id": finding.rule_id,
-        "rule_name": finding.rule_name,
-        "kind": finding.kind,
-        "severity": finding.severity,
-        "cwe_ids": list(finding.cwe_ids),
-        "language": finding.language,
-        "framework": finding.framework,
-        "repository": finding.repository,
-        "service": finding.service,
-        "commit": finding.commit,
-        "path": finding.path,
-        "start_line": finding.start_line,
-        "end_line": finding.end_line,
-        "message": finding.message,
-        "code": finding.snippet or finding.flagged_text,
-        "snippet_start_line": finding.snippet_start_line,
-        "enclosing": finding.enclosing,
-        "fingerprint": finding.fingerprint,
-        "cross_tool_key": finding.cross_tool_key,
-        "fixed_code": fixed_code,
-        "fixing_commit": fixing_commit,
-        "labels": [
-            {
-                "reviewer": label.reviewer,
-                "verdict": label.verdict,
-                "kind": label.kind,
-                "source": label.source,
-                "note": label.note,
-            }
+    return SnapshotRecord(
+        tool=finding.tool,
+        tool_version=finding.tool_version,
+        rule_id=finding.rule_id,
+        rule_name=finding.rule_name,
+        kind=finding.kind,
+        severity=finding.severity,
+        cwe_ids=list(finding.cwe_ids),
+        language=finding.language,
+        framework=finding.framework,
+        repository=finding.repository,
+        service=finding.service,
+        commit=finding.commit,
+        path=finding.path,
+        start_line=finding.start_line,
+        end_line=finding.end_line,
+        message=finding.message,
+        code=finding.snippet or finding.flagged_text,
+        snippet_start_line=finding.snippet_start_line,
+        enclosing=finding.enclosing,
+        fingerprint=finding.fingerprint,
+        cross_tool_key=finding.cross_tool_key,
+        fixed_code=fixed_code,
+        fixing_commit=fixing_commit,
+        labels=[
+            SnapshotLabel(
+                reviewer=label.reviewer,
+                verdict=label.verdict,
+                kind=label.kind,
+                source=label.source,
+                note=label.note,
+            )
             for label in labels
         ],
-    }
+    )
 
 
-def _read_corpus(conn: Connection, labels_required: int) -> list[tuple[str, str | None, dict]]:
-    """(status, verdict, record) of every labeled finding, ordered by finding id."""
+class _Labelled(BaseModel):
+    finding_id: int
+    status: ItemStatus
+    verdict: Verdict | None
+    record: SnapshotRecord
+
+
+def _read_corpus(conn: Connection, labels_required: int) -> list[_Labelled]:
+    """Every labeled finding with its status and verdict, ordered by finding id."""
     states = {
         row.finding_id: ReviewState.model_validate(row._mapping)
         for row in conn.execute(
@@ -180,15 +254,17 @@ def _read_corpus(conn: Connection, labels_required: int) -> list[tuple[str, str 
     ):
         finding = FindingRecord.model_validate(row._mapping)
         status, verdict = _status(states[finding.id], labels_required)
-        record = {"finding_id": finding.id, **_record(finding, labels[finding.id])}
-        corpus.append((status, verdict, record))
+        record = _record(finding, labels[finding.id])
+        corpus.append(
+            _Labelled(finding_id=finding.id, status=status, verdict=verdict, record=record)
+        )
     return corpus
 
 
 # The split ---------------------------------------------------------------------------------
 
 
-def components(records: list[dict[str, Any]], policy: dict[str, Any]) -> list[int]:
+def components(records: list[SnapshotRecord], policy: dict[str, Any]) -> list[int]:
     """The component (an index into `records`) each record belongs to: records linked by a
     cross-tool group, near-duplicate code, or (split_by repository) a repository."""
     groups = Groups(len(records))
@@ -196,9 +272,9 @@ def components(records: list[dict[str, Any]], policy: dict[str, Any]) -> list[in
     keys = ["cross_tool_key"] + (["repository"] if policy["split_by"] == "repository" else [])
     for index, record in enumerate(records):
         for key in keys:
-            seen = first_with.setdefault((key, record.get(key) or ""), index)
+            seen = first_with.setdefault((key, getattr(record, key) or ""), index)
             groups.union(seen, index)
-    codes = [record.get("code") or "" for record in records]
+    codes = [record.code or "" for record in records]
     link_duplicates(codes, policy["near_duplicate_jaccard"], groups)
     return [groups.find(index) for index in range(len(records))]
 
@@ -207,14 +283,14 @@ def _fraction(key: str) -> float:
     return int(hashlib.sha256(key.encode()).hexdigest()[:12], 16) / float(1 << 48)
 
 
-def assign_splits(records: list[dict[str, Any]], policy: dict[str, Any]) -> list[tuple[str, str]]:
+def assign_splits(records: list[SnapshotRecord], policy: dict[str, Any]) -> list[tuple[Split, str]]:
     """(split, group key) per record. A component's key is the smallest member key (its
     cross-tool key, or repository), so it does not depend on record order or ids."""
     member_key = "repository" if policy["split_by"] == "repository" else "cross_tool_key"
     roots = components(records, policy)
     component_key: dict[int, str] = {}
     for root, record in zip(roots, records, strict=True):
-        key = str(record.get(member_key) or record.get("fingerprint") or "")
+        key = str(getattr(record, member_key) or record.fingerprint or "")
         if root not in component_key or key < component_key[root]:
             component_key[root] = key
     result = []
@@ -231,7 +307,8 @@ def assign_splits(records: list[dict[str, Any]], policy: dict[str, Any]) -> list
 def content_hash(policy: dict[str, Any], items: Iterable[Item]) -> str:
     digest = hashlib.sha256(json.dumps(policy, sort_keys=True).encode())
     for item in sorted(items, key=lambda item: item.finding_id):
-        line = [item.finding_id, item.split, item.status, item.verdict, item.record]
+        record = item.record.model_dump(mode="json")
+        line = [item.finding_id, item.split, item.status, item.verdict, record]
         digest.update(json.dumps(line, sort_keys=True, default=str).encode())
         digest.update(b"\n")
     return digest.hexdigest()
@@ -241,10 +318,17 @@ def build_items(engine: Engine, policy: dict[str, Any]) -> list[Item]:
     """The current labeled corpus as snapshot items (reads only)."""
     with engine.connect() as conn:
         corpus = _read_corpus(conn, policy["labels_required"])
-    splits = assign_splits([record for _, _, record in corpus], policy)
+    splits = assign_splits([labelled.record for labelled in corpus], policy)
     return [
-        Item(record.pop("finding_id"), split, status, verdict, group, record)
-        for (status, verdict, record), (split, group) in zip(corpus, splits, strict=True)
+        Item(
+            finding_id=labelled.finding_id,
+            split=split,
+            status=labelled.status,
+            verdict=labelled.verdict,
+            group_key=group,
+            record=labelled.record,
+        )
+        for labelled, (split, group) in zip(corpus, splits, strict=True)
     ]
 
 
@@ -253,7 +337,7 @@ def _counts(items: list[Item]) -> dict[str, int]:
     return {
         "items": len(items),
         "decided": len(decided),
-        "true_positives": sum(item.verdict == "true_positive" for item in decided),
+        "true_positives": sum(item.verdict == Verdict.TRUE_POSITIVE for item in decided),
         "train": sum(item.split == TRAIN for item in decided),
         "eval": sum(item.split == EVAL for item in decided),
     }
@@ -296,7 +380,7 @@ def write_snapshot(
                     "status": item.status,
                     "verdict": item.verdict,
                     "group_key": item.group_key,
-                    "record": item.record,
+                    "record": item.record.model_dump(mode="json"),
                 }
                 for item in items
             ]
@@ -345,7 +429,14 @@ def load_items(engine: Engine, snapshot_id: int) -> list[Item]:
             .order_by(SnapshotItem.finding_id)
         )
         return [
-            Item(row.finding_id, row.split, row.status, row.verdict, row.group_key, row.record)
+            Item(
+                finding_id=row.finding_id,
+                split=row.split,
+                status=row.status,
+                verdict=row.verdict,
+                group_key=row.group_key,
+                record=SnapshotRecord.model_validate(row.record),
+            )
             for row in rows
         ]
 

@@ -23,13 +23,13 @@ import hashlib
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
+from pydantic import BaseModel, Field, SkipValidation
 from sqlalchemy.engine import Connection
 
 from core.finding import Finding, Kind, Status
@@ -145,8 +145,7 @@ def prepare_finding(
     )
 
 
-@dataclass
-class PreparedRun:
+class PreparedRun(BaseModel):
     """A parsed run ready to store: identities assigned, repeats dropped."""
 
     tool: str
@@ -155,18 +154,18 @@ class PreparedRun:
     service: str
     commit: str | None
     scanned_at: datetime
-    findings: list[PreparedFinding]
+    # Not validated: up to 100,000s of row tuples the preparation just built (speed).
+    findings: SkipValidation[list[PreparedFinding]]
     record_count: int
     duplicates: int
 
 
-@dataclass
-class RunOutcome:
+class RunOutcome(BaseModel):
     tool: str
     scan_run_id: int
     applied_lifecycle: bool
-    counts: Counter[str] = field(default_factory=Counter)  # new/unchanged/fixed/reopened/suppressed
-    by_severity: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    counts: Counter[str] = Field(default_factory=Counter)  # new/unchanged/fixed/reopened/suppressed
+    by_severity: dict[str, Counter[str]] = Field(default_factory=lambda: defaultdict(Counter))
     duplicates: int = 0
 
     def add(self, outcome: str, severity: str) -> None:
@@ -239,7 +238,8 @@ class _Sql:
         return f"INSERT INTO {table} ({names}) VALUES ({marks})"
 
 
-def insert_report(conn: Connection, values: dict[str, Any]) -> int:
+def insert_report(conn: Connection, report: Report) -> int:
+    values = report.model_dump(exclude={"id"})
     result = conn.execute(sa.insert(Report).values(**values).returning(Report.id))
     return int(result.scalar_one())
 

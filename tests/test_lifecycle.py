@@ -262,15 +262,15 @@ def test_a_failed_write_leaves_nothing(store: FindingsStore) -> None:
             duplicates=0,
         ),
     ]
-    report = {
-        "path": "x.json",
-        "sha256": "0" * 64,
-        "format": "sarif",
-        "size_bytes": 1,
-        "repository": "acme/shop",
-        "service": "",
-        "record_count": 2,
-    }
+    report = Report(
+        path="x.json",
+        sha256="0" * 64,
+        format="sarif",
+        size_bytes=1,
+        repository="acme/shop",
+        service="",
+        record_count=2,
+    )
     with pytest.raises(sa.exc.IntegrityError):
         store.write_report(report, runs)
     with store.engine.connect() as conn:

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from core.cwe import cwe_name
+from core.verdict import Verdict
 from store.snapshots import DECIDED, Item
 from training.completions import fenced
 
-TRUE_POSITIVE, FALSE_POSITIVE = "true_positive", "false_positive"
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\((.*?)\)\s*(?:->\s*[^:]+)?:", re.M)
 _DOCSTRING = re.compile(r'^\s*(?:"""|\'\'\')(.*?)(?:"""|\'\'\')', re.S)
 
@@ -53,7 +53,7 @@ class Task:
 def task_of(item: Item) -> Task:
     """The enclosing function's name, signature and docstring, when the context shows them."""
     record = item.record
-    enclosing = record.get("enclosing") or ""
+    enclosing = record.enclosing or ""
     wanted = enclosing.split()[-1] if enclosing.startswith(("def ", "async def ")) else None
     for match in _DEF.finditer(item.code):
         if wanted is None or match.group(1) == wanted:
@@ -65,7 +65,7 @@ def task_of(item: Item) -> Task:
 
 
 def _language(item: Item) -> str:
-    return (item.record.get("language") or "python").lower()
+    return (item.record.language or "python").lower()
 
 
 def task_prompt(item: Item) -> str | None:
@@ -73,7 +73,7 @@ def task_prompt(item: Item) -> str | None:
     task = task_of(item)
     if not task.signature:
         return None
-    where = item.record.get("path") or "the project"
+    where = item.record.path or "the project"
     lines = [f"Write the {_language(item).title()} function `{task.signature}` in {where}."]
     if task.docstring:
         lines.append(task.docstring)
@@ -82,16 +82,16 @@ def task_prompt(item: Item) -> str | None:
 
 def fix_prompt(item: Item) -> str:
     record = item.record
-    cwes = ", ".join(cwe_name(c) for c in record.get("cwe_ids") or []) or "a weakness"
-    rule = record.get("rule_name") or record.get("rule_id")
+    cwes = ", ".join(cwe_name(c) for c in record.cwe_ids) or "a weakness"
+    rule = record.rule_name or record.rule_id
     return (
-        f"Fix this finding ({rule}; {cwes}): {record.get('message') or ''}\n"
+        f"Fix this finding ({rule}; {cwes}): {record.message or ''}\n"
         f"```{_language(item)}\n{item.code.rstrip()}\n```"
     )
 
 
 def _cwe(item: Item) -> int | None:
-    cwes = item.record.get("cwe_ids") or []
+    cwes = item.record.cwe_ids
     return int(cwes[0]) if cwes else None
 
 
@@ -131,15 +131,15 @@ def guidelines(items: list[Item], per_kind: int = 3) -> list[Guideline]:
         cwe = _cwe(item)
         if cwe is None:
             continue
-        pattern = item.record.get("rule_name") or item.record.get("rule_id") or "finding"
-        message = f"{pattern}: {item.record.get('message') or ''}".strip()
-        if item.verdict == TRUE_POSITIVE:
+        pattern = item.record.rule_name or item.record.rule_id or "finding"
+        message = f"{pattern}: {item.record.message or ''}".strip()
+        if item.verdict == Verdict.TRUE_POSITIVE:
             confirmed[cwe][message] += 1
-            if item.record.get("fixed_code") and cwe not in safe:
-                safe[cwe] = item.record["fixed_code"]
-        elif item.verdict == FALSE_POSITIVE:
+            if item.record.fixed_code and cwe not in safe:
+                safe[cwe] = item.record.fixed_code
+        elif item.verdict == Verdict.FALSE_POSITIVE:
             dismissed[cwe][message] += 1
-            note = next((lb["note"] for lb in item.record.get("labels", []) if lb.get("note")), "")
+            note = next((lb.note for lb in item.record.labels if lb.note), "")
             reasons.setdefault((cwe, message), " ".join(note.split()))
 
     def top(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -237,11 +237,10 @@ def build_datasets(
         key=lambda i: i.finding_id,
     )
     for item in chosen:
-        if item.verdict != TRUE_POSITIVE:
+        if item.verdict != Verdict.TRUE_POSITIVE:
             continue
-        record = item.record
         prompt = task_prompt(item)
-        fixed = record.get("fixed_code")
+        fixed = item.record.fixed_code
         common = {"finding_id": item.finding_id, "cwe": _cwe(item), "language": _language(item)}
         if fixed and fixed.strip():
             for text in filter(None, (prompt, fix_prompt(item))):
@@ -267,7 +266,7 @@ def build_datasets(
                 **common,
                 "prompt": _messages(prompt or fix_prompt(item)),
                 "expected_lines": max(1, expected),
-                "tests": record.get("tests"),
+                "tests": None,  # findings come with no unit tests; GRPO rows may carry them
             }
         )
     for guideline in guidelines(chosen):
@@ -275,8 +274,8 @@ def build_datasets(
         rule = guideline.render()
         # The general rule, then the rule applied: each confirmed finding of the CWE with a fix.
         for item in chosen:
-            fixed = item.record.get("fixed_code")
-            if item.verdict == TRUE_POSITIVE and _cwe(item) == guideline.cwe and fixed:
+            fixed = item.record.fixed_code
+            if item.verdict == Verdict.TRUE_POSITIVE and _cwe(item) == guideline.cwe and fixed:
                 bundle.sft.append(
                     {
                         "finding_id": item.finding_id,

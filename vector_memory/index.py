@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from qdrant_client import QdrantClient, models
 
+from core.verdict import DECISIVE
 from store import FindingRecord, FindingsStore, LabelState
 from vector_memory.embedder import Embedder
 from vector_memory.text import embedding_text, text_hash
@@ -81,7 +82,7 @@ class SimilarFilter(BaseModel):
         if self.labelled_only:
             must.append(
                 models.FieldCondition(
-                    key="label", match=models.MatchAny(any=["true_positive", "false_positive"])
+                    key="label", match=models.MatchAny(any=[v.value for v in DECISIVE])
                 )
             )
         return models.Filter(must=must) if must else None

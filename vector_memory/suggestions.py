@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.verdict import Verdict
 from store import FindingRecord, FindingsStore
 from vector_memory.index import FindingIndex
 from vector_memory.label_model import Features, LabelModel, review_priority
@@ -64,7 +65,9 @@ def suggest_for_open(store: FindingsStore, index: FindingIndex) -> list[dict]:
             {
                 "finding_id": record.id,
                 "priority": round(float(priority[j]), 4),
-                "suggested_label": ("true_positive" if p[j] >= 0.5 else "false_positive")
+                "suggested_label": (
+                    Verdict.TRUE_POSITIVE if p[j] >= 0.5 else Verdict.FALSE_POSITIVE
+                )
                 if known
                 else None,
                 "confidence": round(float(max(p[j], 1 - p[j])), 4) if known else None,

@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from core.settings import Settings  # noqa: E402
+from core.verdict import Verdict  # noqa: E402
 from orchestration.definitions import build_definitions  # noqa: E402
 from orchestration.loop import (  # noqa: E402
     SAMPLE_DECISIONS,
@@ -33,7 +34,7 @@ from orchestration.loop import (  # noqa: E402
 )
 from store.label_transfer import EXPORT_FIELDS  # noqa: E402
 
-TP, FP = "true_positive", "false_positive"
+TP, FP = Verdict.TRUE_POSITIVE.value, Verdict.FALSE_POSITIVE.value
 
 # Fixed code per function (or module part), as the reviewer wrote it in the workbench.
 FIXES = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.verdict import Verdict
 from labeling_ui import workbench
 from store.errors import StoreError
 from store.labels import adjudicate
@@ -35,9 +36,9 @@ note = st.text_area("Reason for the decision", key=f"adjudication_note_{record.i
 left, right = st.columns(2)
 decision = None
 if left.button("Decide: true positive", key="decide_tp", type="primary"):
-    decision = "true_positive"
+    decision = Verdict.TRUE_POSITIVE
 if right.button("Decide: false positive", key="decide_fp"):
-    decision = "false_positive"
+    decision = Verdict.FALSE_POSITIVE
 if decision:
     try:
         adjudicate(

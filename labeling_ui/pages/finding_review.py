@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.verdict import DECISIVE, Verdict
 from labeling_ui import workbench
 from labeling_ui.review_desk import QueueFilter
 from store.accounts import allowed
@@ -193,7 +194,7 @@ with st.expander("Remediation (for a true positive)", expanded=False):
     )
 
 
-def label(verdict: str) -> None:
+def label(verdict: Verdict) -> None:
     code = fixed_code if fixed_code.strip() and fixed_code != (record.snippet or "") else None
     try:
         add_label(
@@ -201,8 +202,8 @@ def label(verdict: str) -> None:
             finding_id,
             me["username"],
             verdict,
-            fixed_code=code if verdict == "true_positive" else None,
-            fixing_commit=(fixing_commit or None) if verdict == "true_positive" else None,
+            fixed_code=code if verdict == Verdict.TRUE_POSITIVE else None,
+            fixing_commit=(fixing_commit or None) if verdict == Verdict.TRUE_POSITIVE else None,
             note=note or None,
         )
     except (StoreError, ConcurrentEdit) as exc:
@@ -216,11 +217,11 @@ def label(verdict: str) -> None:
 
 buttons = st.columns(7)
 if buttons[0].button("True positive", key="verdict_tp", shortcut="T", type="primary"):
-    label("true_positive")
+    label(Verdict.TRUE_POSITIVE)
 if buttons[1].button("False positive", key="verdict_fp", shortcut="F"):
-    label("false_positive")
+    label(Verdict.FALSE_POSITIVE)
 if buttons[2].button("Needs info", key="verdict_info", shortcut="I"):
-    label("needs_info")
+    label(Verdict.NEEDS_INFO)
 if buttons[3].button("Skip", key="skip", shortcut="S"):
     go(next_finding())
 if buttons[4].button("Previous", key="previous", shortcut="P", disabled=not history):
@@ -266,7 +267,7 @@ with st.expander("Apply a verdict to near-identical findings"):
         )
         verdict = st.radio(
             "Verdict",
-            ["true_positive", "false_positive"],
+            [v.value for v in DECISIVE],
             horizontal=True,
             key=f"bulk_verdict_{finding_id}",
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import streamlit as st
 
+from core.verdict import DECISIVE
 from labeling_ui import workbench
 from store.tables import FindingRecord, QueueEntry, ReviewState
 
@@ -21,7 +22,7 @@ with engine.connect() as conn:
         .where(
             sa.or_(
                 ReviewState.final_verdict.is_not(None),
-                ReviewState.consensus.in_(["true_positive", "false_positive"]),
+                ReviewState.consensus.in_(DECISIVE),
             )
         )
     ).scalar_one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.verdict import DECISIVE
 from labeling_ui import workbench
 from labeling_ui.review_desk import OPEN_STATUSES, QueueFilter
 
@@ -46,7 +47,7 @@ with st.expander("Filters", expanded=False):
             key="f_status",
         )
     with d:
-        suggested = choice("Suggested label", ["true_positive", "false_positive"], "f_suggested")
+        suggested = choice("Suggested label", [v.value for v in DECISIVE], "f_suggested")
 where = QueueFilter(
     repository=repository,
     service=service,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,7 +63,7 @@ def ingest(
     )
     summary = _ingest_with_progress(reports, store, options, quiet=as_json)
     if as_json:
-        out.print_json(json.dumps(summary.as_dict()))
+        out.print_json(summary.model_dump_json())
     else:
         _print_summary(summary)
     if summary.failed:

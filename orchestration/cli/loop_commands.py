@@ -7,14 +7,21 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from core.settings import Settings
 from orchestration.cli.console import err, fail, me, out, settings_or_exit, short, store_or_exit
-from orchestration.loop import SAMPLE_THRESHOLDS, LoopConfigError, LoopError, run_loop
+from orchestration.loop import (
+    SAMPLE_THRESHOLDS,
+    LoopConfigError,
+    LoopError,
+    LoopSummary,
+    run_loop,
+)
 from orchestration.retraining import TrainingRefused
 
 app = typer.Typer()
@@ -51,56 +58,60 @@ def run(
         raise fail(str(error), 1) from None
     wall = round(time.perf_counter() - started, 1)
     if as_json:
-        sys.stdout.write(json.dumps({**summary.as_dict(), "wall_s": wall}, default=str) + "\n")
+        document = {**summary.model_dump(mode="json", exclude_none=False), "wall_s": wall}
+        sys.stdout.write(json.dumps(document) + "\n")
         return
     _print_loop(summary, settings, wall)
 
 
-def _print_loop(summary: Any, settings: Any, wall: float) -> None:
+def _print_loop(summary: LoopSummary, settings: Settings, wall: float) -> None:
     table = Table(title=f"flywheel run: {wall:.0f} s")
     table.add_column("stage")
     table.add_column("seconds", justify="right")
     for stage in summary.stages:
-        table.add_row(escape(stage["stage"]), f"{stage['seconds']:.1f}")
+        table.add_row(escape(stage.stage), f"{stage.seconds:.1f}")
     out.print(table)
     f = summary.findings
-    tools = ", ".join(f"{n} {escape(t)}" for t, n in f["by_tool"].items())
-    out.print(
-        f"[bold]Findings[/bold] {f['stored']} stored ({tools}); this run: {f['new']} new, "
-        f"{f['unchanged']} unchanged, {f['fixed']} fixed, {f['reopened']} reopened; "
-        f"{f['indexed']} in the vector index ({f['embedded']} embedded now); "
-        f"{f['review_queue']} open and unlabelled in the review queue"
-    )
+    if f is not None:
+        tools = ", ".join(f"{n} {escape(t)}" for t, n in f.by_tool.items())
+        out.print(
+            f"[bold]Findings[/bold] {f.stored} stored ({tools}); this run: {f.new} new, "
+            f"{f.unchanged} unchanged, {f.fixed} fixed, {f.reopened} reopened; "
+            f"{f.indexed} in the vector index ({f.embedded} embedded now); "
+            f"{f.review_queue} open and unlabelled in the review queue"
+        )
     labels = summary.labels
-    out.print(
-        f"[bold]Labels[/bold] {labels['imported']} imported, {labels['already']} already there "
-        f"(from {escape(short(labels['file'], 60))})"
-    )
+    if labels is not None:
+        out.print(
+            f"[bold]Labels[/bold] {labels.imported} imported, {labels.already} already there "
+            f"(from {escape(short(labels.file, 60))})"
+        )
     snap = summary.snapshot
-    out.print(
-        f"[bold]Snapshot[/bold] {snap['id']} ({'new' if snap['created'] else 'unchanged'}): "
-        f"{snap['decided']} decided, {snap['true_positives']} true positives, "
-        f"{snap['train']} train / {snap['eval']} eval"
-    )
+    if snap is not None:
+        out.print(
+            f"[bold]Snapshot[/bold] {snap.id} ({'new' if snap.created else 'unchanged'}): "
+            f"{snap.decided} decided, {snap.true_positives} true positives, "
+            f"{snap.train} train / {snap.eval} eval"
+        )
     gate = summary.gate
-    if gate:
-        verdict = "[green]passed[/green]" if gate["passed"] else "[red]failed[/red]"
-        out.print(f"[bold]Gate[/bold] {verdict}: {escape(gate['summary'])}")
+    if gate is not None:
+        verdict = "[green]passed[/green]" if gate.passed else "[red]failed[/red]"
+        out.print(f"[bold]Gate[/bold] {verdict}: {escape(gate.summary)}")
     model = summary.model
-    if model:
+    if model is not None:
         rows = Table("model", "vulnerable", "utility", "samples", title="Evaluation (held out)")
-        for name, figures in model["evaluations"].items():
+        for name, report in model.evaluations.items():
             rows.add_row(
                 name,
-                f"{figures['vulnerability_rate']:.1%}",
-                f"{figures['utility']:.1%}",
-                str(figures["samples"]),
+                f"{report.vulnerability_rate:.1%}",
+                f"{report.utility:.1%}",
+                str(report.samples),
             )
         out.print(rows)
-        aliases = ", ".join(model["aliases"]) or "no alias"
+        aliases = ", ".join(model.aliases) or "no alias"
         out.print(
-            f"[bold]Registered[/bold] {escape(model['uri'])} ({aliases}): "
-            f"{escape(model['decision'])}"
+            f"[bold]Registered[/bold] {escape(model.uri)} ({aliases}): "
+            f"{escape(model.decision.reason)}"
         )
     home = settings.home.resolve()
 

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from core.settings import Settings
+from core.verdict import LABELS
 from detectors.benchmark import load_cases
 from detectors.ensemble import Ensemble
 from ingest.errors import IngestError
@@ -160,9 +161,8 @@ def label(
 ) -> None:
     """Record a reviewer's label (the Streamlit workbench does the same); the index payload
     follows on the next `flywheel embed`, or at once when the finding is indexed."""
-    verdict = {"tp": "true_positive", "fp": "false_positive", "info": "needs_info"}.get(
-        verdict, verdict
-    )
+    # tp / fp / info, or the full value; the store refuses anything else, naming the choices.
+    verdict = {v.short: v.value for v in LABELS}.get(verdict, verdict)
     code = None
     if fixed_code is not None:
         try:

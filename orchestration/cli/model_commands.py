@@ -139,7 +139,7 @@ def train(
     if run is None:
         return  # another rank of a multi-GPU launch: rank 0 reports
     if as_json:
-        out.print_json(json.dumps(run.as_dict()))
+        out.print_json(run.model_dump_json())
         return
     out.print(_evaluation_table(run.evaluations))
     verdict = "[green]champion[/green]" if run.promoted else "challenger"
@@ -202,17 +202,18 @@ def models_list(as_json: JsonOption = False) -> None:
 
     versions = registry_for(settings_or_exit()).versions()
     if as_json:
-        out.print_json(json.dumps(versions))
+        out.print_json(json.dumps([v.model_dump(mode="json") for v in versions]))
         return
     table = Table("version", "aliases", "snapshot", "vulnerable", "utility", "decision")
     for row in versions:
+        decision = row.decision
         table.add_row(
-            row["version"],
-            ", ".join(row["aliases"]),
-            row.get("lineage.snapshot_id", ""),
-            row.get("promotion.candidate_vulnerability_rate", ""),
-            row.get("promotion.candidate_utility", ""),
-            escape(row.get("promotion.reason", "")),
+            row.version,
+            ", ".join(row.aliases),
+            row.tags.get("lineage.snapshot_id", ""),
+            f"{decision.candidate_vulnerability_rate}" if decision else "",
+            f"{decision.candidate_utility}" if decision else "",
+            escape(decision.reason if decision else ""),
         )
     out.print(table)
 

@@ -189,7 +189,7 @@ def labels_import(
     finally:
         store.close()
     if as_json:
-        sys.stdout.write(json.dumps(summary.as_dict()) + "\n")
+        sys.stdout.write(summary.model_dump_json() + "\n")
         return
     out.print(
         f"imported {summary.imported}, already there {summary.already}, "

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 
 from quality_gates.gate import evaluate
 from quality_gates.thresholds import load_thresholds
 from store.snapshots import DECIDED, DISPUTED, Item
+
+
+def replace(item: Item, **changes) -> Item:
+    """A copy of `item` with `changes` (a record given as a dict), validated as stored ones are."""
+    data = item.model_dump()
+    data.update(changes)
+    return Item.model_validate(data)
+
 
 CWES = [79, 89, 22, 78, 502, 918]
 REVIEWERS = {"alice", "bob"}
@@ -42,6 +49,8 @@ def corpus() -> list[Item]:
             labels.append(label("bob", other))
         record = {
             "tool": "semgrep",
+            "kind": "sast",
+            "severity": "high",
             "rule_id": f"rule-{i % 6}",
             "cwe_ids": [CWES[i % 6]],
             "language": "python",
@@ -53,13 +62,24 @@ def corpus() -> list[Item]:
         }
         # ...resolved by a lead, so the corpus has no open conflict
         split = "eval" if i % 5 == 0 else "train"
-        items.append(Item(i + 1, split, DECIDED, verdict, f"group-{i}", record))
+        items.append(
+            Item.model_validate(
+                {
+                    "finding_id": i + 1,
+                    "split": split,
+                    "status": DECIDED,
+                    "verdict": verdict,
+                    "group_key": f"group-{i}",
+                    "record": record,
+                }
+            )
+        )
     return items
 
 
 def _record(items: list[Item], index: int, **changes) -> list[Item]:
     items = list(items)
-    items[index] = replace(items[index], record={**items[index].record, **changes})
+    items[index] = replace(items[index], record={**items[index].record.model_dump(), **changes})
     return items
 
 
@@ -67,8 +87,8 @@ def _flip(items: list[Item], count: int, to: str) -> list[Item]:
     items = list(items)
     for i in range(count):
         item = items[i]
-        labels = [{**one, "verdict": to} for one in item.record["labels"]]
-        items[i] = replace(item, verdict=to, record={**item.record, "labels": labels})
+        labels = [{**one, "verdict": to} for one in item.record.model_dump()["labels"]]
+        items[i] = replace(item, verdict=to, record={**item.record.model_dump(), "labels": labels})
     return items
 
 
@@ -81,7 +101,10 @@ def _disagree(items: list[Item]) -> list[Item]:
         items[i] = replace(
             items[i],
             verdict=first,
-            record={**items[i].record, "labels": [label("alice", first), label("bob", second)]},
+            record={
+                **items[i].record.model_dump(),
+                "labels": [label("alice", first), label("bob", second)],
+            },
         )
     return items
 
@@ -96,14 +119,18 @@ CASES: dict[str, tuple[Callable[[list[Item]], list[Item]], set[str], set[str]]] 
     ),
     "cwe_diversity": (
         lambda c: [
-            replace(i, record={**i.record, "cwe_ids": [CWES[i.finding_id % 3] + 1000]}) for i in c
+            replace(i, record={**i.record.model_dump(), "cwe_ids": [CWES[i.finding_id % 3] + 1000]})
+            for i in c
         ],
         {"cwe_diversity"},
         REVIEWERS,
     ),
     "cwe_concentration": (
         lambda c: [
-            replace(i, record={**i.record, "cwe_ids": [79]}) if i.finding_id <= 30 else i for i in c
+            replace(i, record={**i.record.model_dump(), "cwe_ids": [79]})
+            if i.finding_id <= 30
+            else i
+            for i in c
         ],
         {"cwe_concentration"},
         REVIEWERS,
@@ -119,9 +146,9 @@ CASES: dict[str, tuple[Callable[[list[Item]], list[Item]], set[str], set[str]]] 
                 i,
                 verdict="true_positive",
                 record={
-                    **i.record,
+                    **i.record.model_dump(),
                     "labels": [label("alice", "true_positive")],
-                    "fixed_code": i.record["fixed_code"] or "safe()",
+                    "fixed_code": i.record.fixed_code or "safe()",
                 },
             )
             for i in c
@@ -137,7 +164,9 @@ CASES: dict[str, tuple[Callable[[list[Item]], list[Item]], set[str], set[str]]] 
     ),
     "remediation_coverage": (
         lambda c: [
-            replace(i, record={**i.record, "fixed_code": None}) if i.finding_id <= 40 else i
+            replace(i, record={**i.record.model_dump(), "fixed_code": None})
+            if i.finding_id <= 40
+            else i
             for i in c
         ],
         {"remediation_coverage"},
@@ -158,17 +187,17 @@ CASES: dict[str, tuple[Callable[[list[Item]], list[Item]], set[str], set[str]]] 
         REVIEWERS,
     ),
     "leakage_exact_duplicate": (
-        lambda c: _record(c, 0, code=c[1].record["code"].replace("    ", "\t")),
+        lambda c: _record(c, 0, code=c[1].record.code.replace("    ", "\t")),
         {"no_train_eval_leakage"},
         REVIEWERS,
     ),
     "leakage_near_duplicate": (
-        lambda c: _record(c, 0, code=c[1].record["code"] + " + extra"),
+        lambda c: _record(c, 0, code=c[1].record.code + " + extra"),
         {"no_train_eval_leakage"},
         REVIEWERS,
     ),
     "leakage_cross_tool_twin": (
-        lambda c: _record(c, 0, cross_tool_key=c[1].record["cross_tool_key"]),
+        lambda c: _record(c, 0, cross_tool_key=c[1].record.cross_tool_key),
         {"no_train_eval_leakage"},
         REVIEWERS,
     ),
@@ -179,7 +208,7 @@ CASES: dict[str, tuple[Callable[[list[Item]], list[Item]], set[str], set[str]]] 
         REVIEWERS,
     ),
     "required_field_rule_id": (
-        lambda c: _record(c, 7, rule_id=None),
+        lambda c: _record(c, 7, rule_id=""),
         {"required_field:rule_id"},
         REVIEWERS,
     ),
@@ -212,14 +241,14 @@ def test_each_expectation_fails_for_its_own_reason(case: str) -> None:
 
 
 def test_failing_rows_are_named() -> None:
-    items = _record(corpus(), 7, rule_id=None)
+    items = _record(corpus(), 7, rule_id="")
     items = [replace(items[0], status=DISPUTED, verdict=None), *items[1:]]
     outcomes = {o.name: o for o in evaluate(items, THRESHOLDS, {"alice"})}
     assert outcomes["required_field:rule_id"].details == [8]
     assert outcomes["no_unresolved_conflicts"].details == [1]
     assert outcomes["no_unresolved_conflicts"].observed == 1
     concentrated = [
-        replace(i, record={**i.record, "cwe_ids": [79]}) if i.finding_id <= 30 else i
+        replace(i, record={**i.record.model_dump(), "cwe_ids": [79]}) if i.finding_id <= 30 else i
         for i in corpus()
     ]
     outcome = {o.name: o for o in evaluate(concentrated, THRESHOLDS, REVIEWERS)}

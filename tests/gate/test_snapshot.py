@@ -12,6 +12,7 @@ from store import FindingsStore
 from store.labels import add_label, adjudicate, label_states
 from store.snapshots import (
     SnapshotError,
+    SnapshotRecord,
     assign_splits,
     create_snapshot,
     decided_now,
@@ -40,10 +41,10 @@ def test_a_snapshot_freezes_the_labeled_corpus(corpus_store: FindingsStore) -> N
     assert len(snapshot.content_hash) == 64
     items = load_items(corpus_store.engine, snapshot.id)
     first = items[0]
-    assert first.record["rule_id"].startswith("flywheel.python.")
-    assert first.record["code"].startswith("def handler_")
-    assert first.record["fixed_code"].startswith("def handler_")  # a true positive's fix
-    assert [label["reviewer"] for label in first.record["labels"]] == ["alice", "bob"]
+    assert first.record.rule_id.startswith("flywheel.python.")
+    assert first.record.code.startswith("def handler_")
+    assert first.record.fixed_code.startswith("def handler_")  # a true positive's fix
+    assert [label.reviewer for label in first.record.labels] == ["alice", "bob"]
     assert decided_now(corpus_store.engine, 1) == 60
 
 
@@ -109,15 +110,14 @@ def test_cross_tool_groups_share_a_split(store: FindingsStore) -> None:
             assert len({split[i] for i in ids}) == 1
 
 
+def record(**fields: str) -> SnapshotRecord:
+    return SnapshotRecord(tool="t", rule_id="r", kind="sast", severity="high", **fields)
+
+
 def test_near_duplicates_share_a_split_and_repositories_can_be_kept_whole() -> None:
     base = "def view(request):\n    return render(request.args['page'] + ' suffix')"
     records = [
-        {
-            "cross_tool_key": f"k{i}",
-            "repository": f"repo{i % 3}",
-            "code": code,
-            "fingerprint": f"f{i}",
-        }
+        record(cross_tool_key=f"k{i}", repository=f"repo{i % 3}", code=code, fingerprint=f"f{i}")
         for i, code in enumerate(
             [base, base.replace("    ", "\t"), base + " + ''", *[f"x{i} = y{i}" for i in range(40)]]
         )
@@ -129,13 +129,13 @@ def test_near_duplicates_share_a_split_and_repositories_can_be_kept_whole() -> N
     by_repo = assign_splits(records, {**POLICY, "split_by": "repository", "eval_fraction": 0.5})
     for repo in range(3):
         assert (
-            len({by_repo[i][0] for i, r in enumerate(records) if r["repository"] == f"repo{repo}"})
+            len({by_repo[i][0] for i, r in enumerate(records) if r.repository == f"repo{repo}"})
             == 1
         )
 
 
 def test_the_split_does_not_depend_on_order() -> None:
-    records = [{"cross_tool_key": f"k{i}", "code": f"a{i} = b{i} + c{i}"} for i in range(50)]
+    records = [record(cross_tool_key=f"k{i}", code=f"a{i} = b{i} + c{i}") for i in range(50)]
     forward = assign_splits(records, POLICY)
     backward = assign_splits(records[::-1], POLICY)[::-1]
     assert forward == backward

@@ -74,7 +74,7 @@ def test_the_main_job_survives_a_kill_in_training_and_a_rerun_changes_nothing(
     model = first["model"]
     assert model["version"] == "1" and "challenger" in model["aliases"]
     assert set(model["evaluations"]) == {"candidate", "base"}
-    assert model["decision"].startswith(("promoted over base model", "kept base model"))
+    assert model["decision"]["reason"].startswith(("promoted over base model", "kept base model"))
     assert ("champion" in model["aliases"]) == model["promoted"]
     assert [run.split()[0] for run in first["dagster_runs"]] == ["ingest_job", "retrain_job"]
     assert store_state(loop_home)["labels"] == killed["labels"]
@@ -111,4 +111,4 @@ def test_the_main_job_survives_a_kill_in_training_and_a_rerun_changes_nothing(
     assert "INFO" not in done.stdout + done.stderr  # no library log lines in the summary
     assert store_state(loop_home) == before
     registry = ModelRegistry(f"sqlite:///{loop_home / 'mlflow.db'}", "flywheel-coder")
-    assert [v["version"] for v in registry.versions()] == ["1"]
+    assert [v.version for v in registry.versions()] == ["1"]

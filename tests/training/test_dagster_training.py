@@ -91,7 +91,7 @@ def test_the_retrain_job_trains_and_registers_on_a_passing_gate(tmp_path: Path, 
     assert meta["model_evaluation"]["reused"].value is True
     assert meta["registered_model"]["resumed"].value is True
     assert meta["registered_model"]["model_version"].value == "1"
-    assert [v["version"] for v in registry.versions()] == ["1"]
+    assert [v.version for v in registry.versions()] == ["1"]
 
 
 def test_the_code_location_wires_every_stage_into_the_graph(tmp_path: Path):

@@ -100,8 +100,16 @@ def test_the_task_is_recovered_from_the_enclosing_function():
     from store.snapshots import Item
 
     code = 'def export(report, target):\n    """Write the report to target."""\n    os.system(target)\n'
-    item = Item(
-        1, "train", "decided", "true_positive", "g", {"code": code, "enclosing": "def export"}
+    record = {"tool": "t", "rule_id": "r", "kind": "sast", "severity": "high"}
+    item = Item.model_validate(
+        {
+            "finding_id": 1,
+            "split": "train",
+            "status": "decided",
+            "verdict": "true_positive",
+            "group_key": "g",
+            "record": {**record, "code": code, "enclosing": "def export"},
+        }
     )
     task = task_of(item)
     assert (task.function, task.signature, task.docstring) == (

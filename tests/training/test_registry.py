@@ -123,7 +123,7 @@ def test_versions_aliases_and_decisions_are_recorded(tmp_path: Path):
     artifacts = {a.path for a in registry.client.list_artifacts(run2)}
     assert {"gate_report.json", "promotion.json", "model"} <= artifacts
     listed = registry.versions()
-    assert [(r["version"], r["aliases"]) for r in listed] == [
+    assert [(r.version, r.aliases) for r in listed] == [
         ("1", ["champion"]),
         ("2", ["challenger"]),
     ]
