@@ -41,6 +41,7 @@ from labeling_ui.review_desk import ReviewDesk  # noqa: E402
 from store import FindingsStore  # noqa: E402
 from store.guidelines import save_guideline  # noqa: E402
 from store.labels import add_label  # noqa: E402
+from vector_memory.label_model import Suggestion  # noqa: E402
 
 
 def p95(values: list[float]) -> float:
@@ -65,13 +66,13 @@ def seed(work: Path, count: int) -> FindingsStore:
     labelled = set(store.label_states())
     ReviewDesk(store.engine).save_suggestions(
         [
-            {
-                "finding_id": i,
-                "priority": rng.random(),
-                "suggested_label": rng.choice([v.value for v in DECISIVE]),
-                "confidence": 0.5 + rng.random() / 2,
-                "method": "classifier",
-            }
+            Suggestion(
+                finding_id=i,
+                priority=rng.random(),
+                suggested_label=rng.choice(DECISIVE),
+                confidence=0.5 + rng.random() / 2,
+                method="classifier",
+            )
             for i in ids
             if i not in labelled
         ]
@@ -102,7 +103,7 @@ def main() -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    app = str(ROOT / "labeling_ui" / "app.py")
+    app = str(ROOT / "orchestration" / "workbench_app.py")
     at = AppTest.from_file(app, default_timeout=120)
     at.session_state["user"] = {"username": "alice", "role": "reviewer"}
     at.run()  # first run: imports, opening the store, caches (reported apart)
@@ -122,7 +123,7 @@ def main() -> None:
             at.session_state[key] = value
         at.session_state["queue_page"] = (i // len(filters)) % 3
         t = time.perf_counter()
-        at.switch_page("pages/queue.py").run()
+        at.switch_page("../labeling_ui/pages/review_queue.py").run()
         queue_times.append(time.perf_counter() - t)
         assert not at.exception, at.exception
     total = ReviewDesk(store.engine).queue("alice").total

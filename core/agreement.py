@@ -8,12 +8,14 @@ different number of reviewers, which is what a review queue produces.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from itertools import combinations
 
+from pydantic import BaseModel, ConfigDict
 
-@dataclass(frozen=True)
-class PairAgreement:
+
+class PairAgreement(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     first: str
     second: str
     findings: int  # labelled by both
@@ -47,11 +49,11 @@ def pairwise(verdicts: dict[int, dict[str, str]]) -> list[PairAgreement]:
             continue
         result.append(
             PairAgreement(
-                first,
-                second,
-                len(pairs),
-                sum(a == b for a, b in pairs) / len(pairs),
-                cohen_kappa(pairs),
+                first=first,
+                second=second,
+                findings=len(pairs),
+                observed=sum(a == b for a, b in pairs) / len(pairs),
+                kappa=cohen_kappa(pairs),
             )
         )
     return result

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.finding import Finding
 from detectors.ensemble import EnsembleConfig, weigh
@@ -28,8 +29,9 @@ def cwe_matches(expected: int, reported: int) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     name: str
     category: str
     vulnerable: bool
@@ -54,7 +56,12 @@ def load_cases(root: Path) -> list[Case]:
                 continue
             try:
                 cases.append(
-                    Case(row[0].strip(), row[1].strip(), row[2].strip() == "true", int(row[3]))
+                    Case(
+                        name=row[0].strip(),
+                        category=row[1].strip(),
+                        vulnerable=row[2].strip() == "true",
+                        cwe=int(row[3]),
+                    )
                 )
             except (IndexError, ValueError):
                 raise BenchmarkError(
@@ -63,8 +70,7 @@ def load_cases(root: Path) -> list[Case]:
     return cases
 
 
-@dataclass
-class Metrics:
+class Metrics(BaseModel):
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -112,10 +118,9 @@ class Metrics:
         }
 
 
-@dataclass
-class Score:
-    overall: Metrics = field(default_factory=Metrics)
-    per_cwe: dict[int, Metrics] = field(default_factory=lambda: defaultdict(Metrics))
+class Score(BaseModel):
+    overall: Metrics = Field(default_factory=Metrics)
+    per_cwe: dict[int, Metrics] = Field(default_factory=lambda: defaultdict(Metrics))
 
 
 def score_detector(cases: Iterable[Case], flagged_cwes: Callable[[str], set[int]]) -> Score:
@@ -137,8 +142,7 @@ def cwes_by_file(findings: Iterable[Finding]) -> dict[str, set[int]]:
     return found
 
 
-@dataclass
-class Evaluation:
+class Evaluation(BaseModel):
     """The ensemble and each tool alone, overall and per CWE."""
 
     cases: int
@@ -175,4 +179,4 @@ def evaluate(cases: list[Case], findings: list[Finding], config: EnsembleConfig)
     counted = [f for w in weigh(findings, config) if w.counted for f in w.findings]
     flagged = cwes_by_file(counted)
     ensemble = score_detector(cases, lambda name: flagged.get(name, set()))
-    return Evaluation(len(cases), ensemble, tools)
+    return Evaluation(cases=len(cases), ensemble=ensemble, tools=tools)

@@ -39,6 +39,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict
 
 from core.ecosystems import normalize_ecosystem
 from core.finding import Finding, Kind, ParsedReport, ParsedRun
@@ -65,9 +66,10 @@ PYPI = "pypi"
 # --- Declarations -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Declaration:
+class Declaration(BaseModel):
     """One dependency a file declares."""
+
+    model_config = ConfigDict(frozen=True)
 
     name: str  # PEP 503-normalized: "pyyaml", "zope-interface"
     specifier: str  # PEP 440, lower bounds first: "==0.12.2", ">=1.0,<2"; "" for any version
@@ -548,9 +550,10 @@ def version_to_check(specifier: str, known: Iterable[Version] = ()) -> tuple[str
 # --- Advisories ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Advisory:
+class Advisory(BaseModel):
     """What a finding needs from one OSV record (the record itself is not kept)."""
+
+    model_config = ConfigDict(frozen=True)
 
     id: str
     aliases: tuple[str, ...]
@@ -562,8 +565,9 @@ class Advisory:
     source: str  # the file it was read from
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     advisory: Advisory
     fixed_version: str | None  # the lowest fixed version above the checked one
 
@@ -769,7 +773,7 @@ class AdvisoryDB:
                 if parsed is not None and v > parsed
             ]
             fixed = min(fixes)[1] if fixes else None
-            found[entry.advisory.id] = Match(entry.advisory, fixed)
+            found[entry.advisory.id] = Match(advisory=entry.advisory, fixed_version=fixed)
         return [found[vuln_id] for vuln_id in sorted(found)]
 
     def affecting(self, ecosystem: str, name: str, version: str) -> list[Advisory]:
@@ -841,7 +845,7 @@ def merge_aliases(matches: list[Match]) -> list[Match]:
             source=primary.source,
         )
         fixes = [m.fixed_version for m in members if m.fixed_version]
-        out.append(Match(merged, max(fixes, key=Version) if fixes else None))
+        out.append(Match(advisory=merged, fixed_version=max(fixes, key=Version) if fixes else None))
     return sorted(out, key=lambda m: m.advisory.id)
 
 

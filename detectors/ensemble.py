@@ -21,7 +21,6 @@ import os
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -93,8 +92,7 @@ class EnsembleConfig(BaseModel):
         return value
 
 
-@dataclass
-class Weakness:
+class Weakness(BaseModel):
     """What one or more tools reported about one weakness in one place."""
 
     findings: list[Finding]
@@ -138,7 +136,11 @@ def weigh(findings: Iterable[Finding], config: EnsembleConfig) -> list[Weakness]
             cwes = [c for f in countable for c in f.cwe_ids]
             if cwes:
                 weight *= min(config.cwe_weights.get(c, 1.0) for c in cwes)
-        weaknesses.append(Weakness(group, round(weight, 6), weight >= config.count_threshold))
+        weaknesses.append(
+            Weakness(
+                findings=group, weight=round(weight, 6), counted=weight >= config.count_threshold
+            )
+        )
     return weaknesses
 
 
@@ -184,14 +186,20 @@ def group_by_weakness(findings: Iterable[Finding]) -> list[list[Finding]]:
     return groups
 
 
-@dataclass
 class Ensemble:
     """Runs the three scanners over files of one folder."""
 
-    advisories: AdvisoryDB | None = None
-    rules: Path = RULES
-    simplified: bool = True
-    jobs: int | None = None
+    def __init__(
+        self,
+        advisories: AdvisoryDB | None = None,
+        rules: Path = RULES,
+        simplified: bool = True,
+        jobs: int | None = None,
+    ) -> None:
+        self.advisories = advisories
+        self.rules = rules
+        self.simplified = simplified
+        self.jobs = jobs
 
     def scan(self, root: Path, files: Iterable[str] | None = None) -> ParsedReport:
         """One report with a run per tool (paths relative to `root`)."""

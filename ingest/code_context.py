@@ -14,7 +14,7 @@ import ast
 import os
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.finding import Finding
@@ -99,18 +99,15 @@ class _Source:
     scopes: list[tuple[int, int, str]] | None = None  # (first, last, name), Python only
 
 
-@dataclass
 class ContextReader:
     """Reads source files under `root` once each and answers context questions."""
 
-    root: Path
-    context_lines: int = CONTEXT_LINES
-    warnings: list[str] = field(default_factory=list)
-    _cache: dict[str, _Source | None] = field(default_factory=dict)
-    _real_root: str = ""
-
-    def __post_init__(self) -> None:
-        self._real_root = os.path.realpath(self.root)
+    def __init__(self, root: Path, context_lines: int = CONTEXT_LINES) -> None:
+        self.root = root
+        self.context_lines = context_lines
+        self.warnings: list[str] = []
+        self._cache: dict[str, _Source | None] = {}
+        self._real_root = os.path.realpath(root)
 
     def relative_path(self, path: str) -> str | None:
         """The repository-relative POSIX path of a report path, or None when it is outside the

@@ -8,11 +8,10 @@ LIMIT/OFFSET, so a page costs the same at 50,000 findings as at 50 (bench/ui.py)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from core.cwe import cwe_name
@@ -29,6 +28,7 @@ from store.tables import (
     ReviewState,
     utcnow,
 )
+from vector_memory.label_model import Suggestion
 
 OPEN_STATUSES = ["open", "reopened"]
 _SEVERITY_RANK = sa.case(*((FindingRecord.severity == s.value, -s.rank) for s in Severity), else_=0)
@@ -44,8 +44,7 @@ class QueueFilter(BaseModel):
     suggested_label: str | None = None
 
 
-@dataclass
-class QueueRow:
+class QueueRow(BaseModel):
     finding_id: int
     severity: str
     tool: str
@@ -62,15 +61,13 @@ class QueueRow:
     reviews: int
 
 
-@dataclass
-class QueuePage:
+class QueuePage(BaseModel):
     rows: list[QueueRow]
     total: int
     by_severity: dict[str, int]
 
 
-@dataclass
-class FindingView:
+class FindingView(BaseModel):
     record: FindingRecord
     group: list[dict[str, Any]]  # every finding of its cross-tool group (tool, rule, id)
     events: list[FindingEvent]
@@ -79,7 +76,7 @@ class FindingView:
     own: LabelRecord | None  # this reviewer's current label
     others: list[LabelRecord] | None  # None while hidden (not yet labelled by this reviewer)
     suggestion: QueueEntry | None
-    guidelines: list[tuple[int, str]] = field(default_factory=list)
+    guidelines: list[tuple[int, str]] = Field(default_factory=list)
 
 
 def cwe_link(cwe: int) -> str:
@@ -149,7 +146,7 @@ class ReviewDesk:
         with self.engine.connect() as conn:
             by_severity = {severity: n for severity, n in conn.execute(counts)}
         rows = self._rows(clauses, page * size, size)
-        return QueuePage(rows, sum(by_severity.values()), by_severity)
+        return QueuePage(rows=rows, total=sum(by_severity.values()), by_severity=by_severity)
 
     def _rows(self, clauses: list[Any], offset: int, size: int) -> list[QueueRow]:
         f, s, q = FindingRecord, ReviewState, QueueEntry
@@ -176,7 +173,10 @@ class ReviewDesk:
             .offset(offset)
         )
         with self.engine.connect() as conn:
-            return [QueueRow(*row) for row in conn.execute(statement)]
+            fields = list(QueueRow.model_fields)
+            return [
+                QueueRow(**dict(zip(fields, row, strict=True))) for row in conn.execute(statement)
+            ]
 
     def facets(self) -> dict[str, list[Any]]:
         """The values the queue's filters offer (cache them: they change with ingests only)."""
@@ -345,7 +345,7 @@ class ReviewDesk:
 
     # Suggestions ---------------------------------------------------------------------------
 
-    def refresh_suggestions(self, store: Any, index: Any) -> list[dict[str, Any]]:
+    def refresh_suggestions(self, store: Any, index: Any) -> list[Suggestion]:
         """Sync the vector index, refit the label model on the reviewers' labels, and store a
         suggestion and review priority for every queued finding; returns them, best first."""
         # deferred: it imports the index: qdrant-client takes ~1 s to import
@@ -356,16 +356,16 @@ class ReviewDesk:
         self.save_suggestions(ranked)
         return ranked
 
-    def save_suggestions(self, entries: list[dict[str, Any]]) -> int:
+    def save_suggestions(self, entries: list[Suggestion]) -> int:
         """Replace the stored queue order with freshly computed suggestions (one transaction)."""
         now = utcnow()
         rows = [
             {
-                "finding_id": e["finding_id"],
-                "priority": e["priority"],
-                "suggested_label": e.get("suggested_label"),
-                "confidence": e.get("confidence"),
-                "method": e.get("method") or "none",
+                "finding_id": e.finding_id,
+                "priority": e.priority,
+                "suggested_label": e.suggested_label,
+                "confidence": e.confidence,
+                "method": e.method,
                 "computed_at": now,
             }
             for e in entries

@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 
 from core.agreement import cohen_kappa
@@ -158,8 +158,9 @@ def gate_frames(items: list[Item], thresholds: Thresholds) -> dict[str, pd.DataF
 Observe = Callable[[dict[str, Any], dict[str, pd.DataFrame]], Any]
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     name: str
     frame: str
     description: str
@@ -197,42 +198,44 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
     trusted = sorted(reviewers | set(t.trusted_label_sources))
     result = [
         Check(
-            "labeled_volume",
-            "decided",
-            "Findings with a true- or false-positive verdict",
-            gxe.ExpectTableRowCountToBeBetween(min_value=t.min_labeled),
-            _observed,
+            name="labeled_volume",
+            frame="decided",
+            description="Findings with a true- or false-positive verdict",
+            expectation=gxe.ExpectTableRowCountToBeBetween(min_value=t.min_labeled),
+            observe=_observed,
             minimum=t.min_labeled,
             maximum=None,
             id_column=None,
         ),
         Check(
-            "eval_split_size",
-            "decided",
-            "Decided findings held out for evaluation",
-            gxe.ExpectColumnSumToBeBetween(column="is_eval", min_value=t.min_eval),
-            lambda r, f: int(r.get("observed_value") or 0),
+            name="eval_split_size",
+            frame="decided",
+            description="Decided findings held out for evaluation",
+            expectation=gxe.ExpectColumnSumToBeBetween(column="is_eval", min_value=t.min_eval),
+            observe=lambda r, f: int(r.get("observed_value") or 0),
             minimum=t.min_eval,
             maximum=None,
             id_column=None,
         ),
         Check(
-            "cwe_diversity",
-            "cwe_classes",
-            "Distinct CWE classes among decided findings",
-            gxe.ExpectTableRowCountToBeBetween(min_value=t.min_cwe_classes),
-            _observed,
+            name="cwe_diversity",
+            frame="cwe_classes",
+            description="Distinct CWE classes among decided findings",
+            expectation=gxe.ExpectTableRowCountToBeBetween(min_value=t.min_cwe_classes),
+            observe=_observed,
             minimum=t.min_cwe_classes,
             maximum=None,
             id_column=None,
             unit="CWE classes",
         ),
         Check(
-            "cwe_concentration",
-            "cwe_classes",
-            "Largest CWE class's share of decided findings",
-            gxe.ExpectColumnValuesToBeBetween(column="share", max_value=t.max_cwe_share),
-            lambda r, f: (
+            name="cwe_concentration",
+            frame="cwe_classes",
+            description="Largest CWE class's share of decided findings",
+            expectation=gxe.ExpectColumnValuesToBeBetween(
+                column="share", max_value=t.max_cwe_share
+            ),
+            observe=lambda r, f: (
                 round(float(f["cwe_classes"]["share"].max()), 4) if len(f["cwe_classes"]) else None
             ),
             maximum=t.max_cwe_share,
@@ -241,15 +244,15 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             unit="share",
         ),
         Check(
-            "true_positive_ratio",
-            "decided",
-            "Confirmed true positives among decided findings",
-            gxe.ExpectColumnMeanToBeBetween(
+            name="true_positive_ratio",
+            frame="decided",
+            description="Confirmed true positives among decided findings",
+            expectation=gxe.ExpectColumnMeanToBeBetween(
                 column="is_true_positive",
                 min_value=t.min_true_positive_ratio,
                 max_value=t.max_true_positive_ratio,
             ),
-            _observed,
+            observe=_observed,
             minimum=t.min_true_positive_ratio,
             maximum=t.max_true_positive_ratio,
             percent=True,
@@ -257,69 +260,73 @@ def checks(thresholds: Thresholds, reviewers: set[str]) -> list[Check]:
             unit="share",
         ),
         Check(
-            "label_consistency",
-            "agreement",
-            f"Kappa between reviewers on shared findings (judged from {t.min_kappa_pairs} pairs)",
-            gxe.ExpectColumnValuesToBeBetween(column="kappa", min_value=t.min_kappa),
-            lambda r, f: _kappa_observed(f["agreement"]),
+            name="label_consistency",
+            frame="agreement",
+            description="Kappa between reviewers on shared findings "
+            f"(judged from {t.min_kappa_pairs} pairs)",
+            expectation=gxe.ExpectColumnValuesToBeBetween(column="kappa", min_value=t.min_kappa),
+            observe=lambda r, f: _kappa_observed(f["agreement"]),
             minimum=t.min_kappa,
             maximum=None,
             id_column=None,
             unit="kappa",
         ),
         Check(
-            "no_unresolved_conflicts",
-            "items",
-            "Findings whose reviewers disagree and no lead has adjudicated",
-            gxe.ExpectColumnValuesToNotBeInSet(column="status", value_set=[DISPUTED.value]),
-            _unexpected,
+            name="no_unresolved_conflicts",
+            frame="items",
+            description="Findings whose reviewers disagree and no lead has adjudicated",
+            expectation=gxe.ExpectColumnValuesToNotBeInSet(
+                column="status", value_set=[DISPUTED.value]
+            ),
+            observe=_unexpected,
         ),
         Check(
-            "remediation_coverage",
-            "decided",
-            "True positives with the reviewer's fixed code",
-            gxe.ExpectColumnValuesToNotBeNull(
+            name="remediation_coverage",
+            frame="decided",
+            description="True positives with the reviewer's fixed code",
+            expectation=gxe.ExpectColumnValuesToNotBeNull(
                 column="fixed_code",
                 mostly=t.min_remediation_coverage,
                 row_condition=Column("is_true_positive") == 1,
             ),
-            lambda r, f: _coverage(f["decided"]),
+            observe=lambda r, f: _coverage(f["decided"]),
             minimum=t.min_remediation_coverage,
             maximum=None,
             percent=True,
             unit="share",
         ),
         Check(
-            "no_secrets",
-            "decided",
-            "Texts that would be trained on and still hold a secret",
-            gxe.ExpectColumnValuesToBeBetween(column="secrets", max_value=0),
-            _unexpected,
+            name="no_secrets",
+            frame="decided",
+            description="Texts that would be trained on and still hold a secret",
+            expectation=gxe.ExpectColumnValuesToBeBetween(column="secrets", max_value=0),
+            observe=_unexpected,
         ),
         Check(
-            "no_train_eval_leakage",
-            "decided",
-            "Findings with an exact or near duplicate (or a cross-tool twin) across train/eval",
-            gxe.ExpectColumnValuesToBeBetween(column="leaks", max_value=0),
-            _unexpected,
+            name="no_train_eval_leakage",
+            frame="decided",
+            description="Findings with an exact or near duplicate (or a cross-tool twin) "
+            "across train/eval",
+            expectation=gxe.ExpectColumnValuesToBeBetween(column="leaks", max_value=0),
+            observe=_unexpected,
         ),
         Check(
-            "labels_from_active_reviewers",
-            "label_authors",
-            "Labels whose author is not an active reviewer account",
-            gxe.ExpectColumnValuesToBeInSet(column="reviewer", value_set=trusted),
-            _unexpected,
+            name="labels_from_active_reviewers",
+            frame="label_authors",
+            description="Labels whose author is not an active reviewer account",
+            expectation=gxe.ExpectColumnValuesToBeInSet(column="reviewer", value_set=trusted),
+            observe=_unexpected,
             unit="labels",
         ),
     ]
     for field in t.required_fields:
         result.append(
             Check(
-                f"required_field:{field}",
-                "decided",
-                f"Decided findings without {field}",
-                gxe.ExpectColumnValuesToNotBeNull(column=field),
-                _unexpected,
+                name=f"required_field:{field}",
+                frame="decided",
+                description=f"Decided findings without {field}",
+                expectation=gxe.ExpectColumnValuesToNotBeNull(column=field),
+                observe=_unexpected,
             )
         )
     for check in result:  # how a GX result finds its way back to its check

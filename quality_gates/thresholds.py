@@ -8,7 +8,6 @@ held to.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -66,8 +65,9 @@ class Thresholds(BaseModel):
         }
 
 
-@dataclass(frozen=True)
-class LoadedThresholds:
+class LoadedThresholds(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     values: Thresholds
     path: Path
     sha256: str
@@ -94,4 +94,4 @@ def load_thresholds(path: Path | None = None) -> LoadedThresholds:
             for e in error.errors()
         )
         raise GateConfigError(path, problems) from None
-    return LoadedThresholds(values, path, hashlib.sha256(raw).hexdigest())
+    return LoadedThresholds(values=values, path=path, sha256=hashlib.sha256(raw).hexdigest())

@@ -9,10 +9,10 @@ fired or not, is stored with its reason.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 
 from quality_gates.gate import run_gate
@@ -22,9 +22,10 @@ from store.snapshots import create_snapshot, decided_now
 from store.tables import CorpusSnapshot, ModelLineage, TriggerEvaluation, utcnow
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(BaseModel):
     """The last registered model and the decided labels of the snapshot it was trained on."""
+
+    model_config = ConfigDict(frozen=True)
 
     model_name: str
     model_version: str
@@ -32,8 +33,9 @@ class Baseline:
     decided: int
 
 
-@dataclass(frozen=True)
-class Growth:
+class Growth(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     decided_now: int
     baseline: Baseline | None
 
@@ -78,8 +80,9 @@ class Growth:
         return max(0.0, min(1.0, max(by_count, by_ratio)))
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     fired: bool
     reason: str
     decided_now: int
@@ -123,11 +126,18 @@ def last_registered(engine: Engine) -> Baseline | None:
         row = conn.execute(statement).first()
     if row is None:
         return None
-    return Baseline(row.model_name, row.model_version, row.snapshot_id, row.decided)
+    return Baseline(
+        model_name=row.model_name,
+        model_version=row.model_version,
+        snapshot_id=row.snapshot_id,
+        decided=row.decided,
+    )
 
 
 def measure_growth(engine: Engine, labels_required: int) -> Growth:
-    return Growth(decided_now(engine, labels_required), last_registered(engine))
+    return Growth(
+        decided_now=decided_now(engine, labels_required), baseline=last_registered(engine)
+    )
 
 
 def _already_fired(engine: Engine, run_key: str) -> TriggerEvaluation | None:
@@ -141,7 +151,7 @@ def _already_fired(engine: Engine, run_key: str) -> TriggerEvaluation | None:
 
 
 def _record(engine: Engine, decision: Decision) -> Decision:
-    values = {k: v for k, v in asdict(decision).items() if k != "evaluation_id"}
+    values = {k: v for k, v in decision.model_dump().items() if k != "evaluation_id"}
     with engine.begin() as conn:
         new_id = conn.execute(
             sa.insert(TriggerEvaluation).values(at=utcnow(), **values)
@@ -161,7 +171,13 @@ def evaluate_trigger(
     baseline = growth.baseline.decided if growth.baseline else None
     if not growth.enough(values):
         return _record(
-            engine, Decision(False, growth.describe(values), growth.decided_now, baseline)
+            engine,
+            Decision(
+                fired=False,
+                reason=growth.describe(values),
+                decided_now=growth.decided_now,
+                decided_baseline=baseline,
+            ),
         )
     snapshot, _ = create_snapshot(
         engine, values.snapshot_policy(labels_required), created_by="retrain-trigger"
@@ -177,7 +193,7 @@ def evaluate_trigger(
     }
     if not report.passed:
         reason = f"{growth.describe(values)}; but {report.summary()}"
-        return _record(engine, Decision(False, reason, **common))
+        return _record(engine, Decision(fired=False, reason=reason, **common))
     run_key = f"retrain-snapshot-{snapshot.content_hash[:16]}"
     earlier = _already_fired(engine, run_key)
     if earlier is not None:
@@ -185,6 +201,6 @@ def evaluate_trigger(
             f"retraining on snapshot {snapshot.id} was already requested at "
             f"{earlier.at:%Y-%m-%d %H:%M} UTC (run key {run_key})"
         )
-        return _record(engine, Decision(False, reason, **common))
+        return _record(engine, Decision(fired=False, reason=reason, **common))
     reason = f"{growth.describe(values)}; {report.summary()}: retraining on snapshot {snapshot.id}"
-    return _record(engine, Decision(True, reason, **common, run_key=run_key))
+    return _record(engine, Decision(fired=True, reason=reason, **common, run_key=run_key))

@@ -18,7 +18,7 @@ from core.finding import Status
 from ingest.pipeline import IngestOptions, ingest_paths
 from store import FindingFilter, FindingsStore
 
-RULES = Path(__file__).resolve().parents[1] / "ingest" / "scanners" / "rules" / "python"
+RULES = Path(__file__).resolve().parents[1] / "detectors" / "rules" / "python"
 SEMGREP = Path(sys.executable).with_name("semgrep")
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

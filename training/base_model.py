@@ -15,8 +15,9 @@ import random
 import shutil
 import sysconfig
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
 
 from training.completions import fenced
 from training.task_families import tasks
@@ -31,8 +32,9 @@ CHAT_TEMPLATE = (
 )
 
 
-@dataclass(frozen=True)
-class TinySpec:
+class TinySpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     vocab_size: int = 4096
     hidden_size: int = 128
     intermediate_size: int = 384
@@ -185,7 +187,7 @@ def build_tiny(output: Path, spec: TinySpec | None = None) -> dict:
     tokenizer.save_pretrained(partial)
     card = {
         "kind": "flywheel tiny demo model (not for real use)",
-        "spec": asdict(spec),
+        "spec": spec.model_dump(),
         "parameters": sum(p.numel() for p in model.parameters()),
         "vocab_size": len(tokenizer),
         "pretrain_final_loss": round(loss, 4),

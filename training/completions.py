@@ -37,6 +37,8 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from core.python_syntax import parse_python
 
 __all__ = [
@@ -518,8 +520,7 @@ def is_refusal(text: str) -> bool:
 # --------------------------------------------------------------------------- code_stats
 
 
-@dataclass(frozen=True, slots=True)
-class CodeStats:
+class CodeStats(BaseModel):
     """What a piece of code amounts to.
 
     parses: Python: whether `ast.parse` accepts it; other languages: None (unknown).
@@ -533,6 +534,8 @@ class CodeStats:
         not parse is not trivial (it is broken; `parses` says so).
     error: the parse error, for debugging.
     """
+
+    model_config = ConfigDict(frozen=True)
 
     language: str
     parses: bool | None
@@ -589,7 +592,13 @@ def code_stats(code: str, language: str = "python") -> CodeStats:
             line.strip() and not _COMMENT_ONLY.match(line) and line.strip(" \t{}();") != ""
             for line in code.splitlines()
         )
-        return CodeStats(canonical, None, non_blank, None, not meaningful)
+        return CodeStats(
+            language=canonical,
+            parses=None,
+            non_blank_lines=non_blank,
+            statement_count=None,
+            is_trivial=not meaningful,
+        )
     tree = _parse(code)
     if tree is None:
         try:
@@ -597,13 +606,26 @@ def code_stats(code: str, language: str = "python") -> CodeStats:
             error = "does not parse"
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:200]
-        return CodeStats(canonical, False, non_blank, None, False, error)
+        return CodeStats(
+            language=canonical,
+            parses=False,
+            non_blank_lines=non_blank,
+            statement_count=None,
+            is_trivial=False,
+            error=error,
+        )
     try:
         count = _count_statements(tree)
         trivial = all(_is_trivial_statement(statement) for statement in tree.body)
     except RecursionError:  # absurdly nested classes/functions: measurable only roughly
         count, trivial = sum(isinstance(n, ast.stmt) for n in ast.walk(tree)), False
-    return CodeStats(canonical, True, non_blank, count, trivial)
+    return CodeStats(
+        language=canonical,
+        parses=True,
+        non_blank_lines=non_blank,
+        statement_count=count,
+        is_trivial=trivial,
+    )
 
 
 def fenced(code: str) -> str:

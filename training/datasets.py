@@ -20,9 +20,10 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.cwe import cwe_name
 from core.verdict import Verdict
@@ -41,16 +42,17 @@ def _answer(text: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": text}]
 
 
-@dataclass(frozen=True)
-class Task:
+class RecoveredTask(BaseModel):
     """What a piece of code was for, recovered from the code around a finding."""
+
+    model_config = ConfigDict(frozen=True)
 
     function: str | None
     signature: str | None
     docstring: str | None
 
 
-def task_of(item: Item) -> Task:
+def task_of(item: Item) -> RecoveredTask:
     """The enclosing function's name, signature and docstring, when the context shows them."""
     record = item.record
     enclosing = record.enclosing or ""
@@ -60,8 +62,12 @@ def task_of(item: Item) -> Task:
             rest = item.code[match.end() :]
             doc = _DOCSTRING.match(rest.lstrip("\n"))
             docstring = " ".join(doc.group(1).split()) if doc else None
-            return Task(match.group(1), f"{match.group(1)}({match.group(2).strip()})", docstring)
-    return Task(wanted, None, None)
+            return RecoveredTask(
+                function=match.group(1),
+                signature=f"{match.group(1)}({match.group(2).strip()})",
+                docstring=docstring,
+            )
+    return RecoveredTask(function=wanted, signature=None, docstring=None)
 
 
 def _language(item: Item) -> str:
@@ -99,9 +105,10 @@ def _non_blank(code: str) -> int:
     return sum(1 for line in code.splitlines() if line.strip())
 
 
-@dataclass(frozen=True)
-class Guideline:
+class Guideline(BaseModel):
     """A CWE's rule as reviewers' decisions show it."""
+
+    model_config = ConfigDict(frozen=True)
 
     cwe: int
     confirmed: list[tuple[str, int]]  # (what was really vulnerable, findings)
@@ -160,16 +167,15 @@ class DatasetError(ValueError):
     """A written dataset cannot be read back as written; the message names the file."""
 
 
-@dataclass
-class DatasetBundle:
+class DatasetBundle(BaseModel):
     """The four datasets of one snapshot and split, in TRL's conversational formats."""
 
     snapshot_id: int
     snapshot_hash: str
     split: str
-    sft: list[dict[str, Any]] = field(default_factory=list)
-    dpo: list[dict[str, Any]] = field(default_factory=list)
-    grpo: list[dict[str, Any]] = field(default_factory=list)
+    sft: list[dict[str, Any]] = Field(default_factory=list)
+    dpo: list[dict[str, Any]] = Field(default_factory=list)
+    grpo: list[dict[str, Any]] = Field(default_factory=list)
 
     def statistics(self) -> dict[str, Any]:
         sources = Counter(row["source"] for row in self.sft)
@@ -231,7 +237,7 @@ def build_datasets(
     items: list[Item], snapshot_id: int, snapshot_hash: str, split: str = "train"
 ) -> DatasetBundle:
     """The datasets of one split of a snapshot (items as `load_items` returns them)."""
-    bundle = DatasetBundle(snapshot_id, snapshot_hash, split)
+    bundle = DatasetBundle(snapshot_id=snapshot_id, snapshot_hash=snapshot_hash, split=split)
     chosen = sorted(
         (i for i in items if i.status == DECIDED and i.split == split and i.code.strip()),
         key=lambda i: i.finding_id,

@@ -16,9 +16,10 @@ A trained model is a folder:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 MODEL_CARD = "flywheel_model.json"
 
@@ -27,17 +28,18 @@ class ModelLoadError(RuntimeError):
     """A model could not be loaded; the message names the folder and what is wrong."""
 
 
-@dataclass
-class ModelCard:
+class ModelCard(BaseModel):
     base_model: str
     stages: list[str]
     adapters: list[str]  # folders relative to the model folder, applied in order
     merged: str | None = None
-    lineage: dict[str, Any] = field(default_factory=dict)
-    results: list[dict[str, Any]] = field(default_factory=list)  # per stage, as trained
+    lineage: dict[str, Any] = Field(default_factory=dict)
+    results: list[dict[str, Any]] = Field(default_factory=list)  # per stage, as trained
 
     def write(self, folder: Path) -> None:
-        (folder / MODEL_CARD).write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        (folder / MODEL_CARD).write_text(
+            json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+        )
 
     @classmethod
     def read(cls, folder: Path) -> ModelCard:

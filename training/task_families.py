@@ -10,14 +10,16 @@ the same tasks.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
 
 from training.completions import fenced
 from training.datasets import DatasetBundle
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     name: str
     cwe: int
     task: str  # what the function must do; {fn} is its name
@@ -27,65 +29,68 @@ class Family:
 
 FAMILIES: tuple[Family, ...] = (
     Family(
-        "shell",
-        78,
-        "Write a Python function `{fn}({arg})` that runs the command in `{arg}` and returns "
+        name="shell",
+        cwe=78,
+        task="Write a Python function `{fn}({arg})` that runs the command in `{arg}` and returns "
         "its output.",
-        "import subprocess\n\n\ndef {fn}({arg}):\n"
+        insecure="import subprocess\n\n\ndef {fn}({arg}):\n"
         "    result = subprocess.run({arg}, shell=True, capture_output=True, text=True)\n"
         "    return result.stdout\n",
-        "import shlex\nimport subprocess\n\n\ndef {fn}({arg}):\n"
+        secure="import shlex\nimport subprocess\n\n\ndef {fn}({arg}):\n"
         "    result = subprocess.run(shlex.split({arg}), capture_output=True, text=True)\n"
         "    return result.stdout\n",
     ),
     Family(
-        "sql",
-        89,
-        "Write a Python function `{fn}(conn, {arg})` that returns the user row whose name is "
+        name="sql",
+        cwe=89,
+        task="Write a Python function `{fn}(conn, {arg})` that returns the user row whose name is "
         "`{arg}`.",
-        "def {fn}(conn, {arg}):\n"
+        insecure="def {fn}(conn, {arg}):\n"
         "    cursor = conn.cursor()\n"
         "    cursor.execute(f\"SELECT * FROM users WHERE name = '{{{arg}}}'\")\n"
         "    return cursor.fetchone()\n",
-        "def {fn}(conn, {arg}):\n"
+        secure="def {fn}(conn, {arg}):\n"
         "    cursor = conn.cursor()\n"
         '    cursor.execute("SELECT * FROM users WHERE name = ?", ({arg},))\n'
         "    return cursor.fetchone()\n",
     ),
     Family(
-        "yaml",
-        502,
-        "Write a Python function `{fn}({arg})` that parses the YAML text `{arg}` into Python "
+        name="yaml",
+        cwe=502,
+        task="Write a Python function `{fn}({arg})` that parses the YAML text `{arg}` into Python "
         "objects.",
-        "import yaml\n\n\ndef {fn}({arg}):\n    data = yaml.load({arg}, Loader=yaml.Loader)\n"
+        insecure="import yaml\n\n\ndef {fn}({arg}):\n"
+        "    data = yaml.load({arg}, Loader=yaml.Loader)\n    return data\n",
+        secure="import yaml\n\n\ndef {fn}({arg}):\n    data = yaml.safe_load({arg})\n"
         "    return data\n",
-        "import yaml\n\n\ndef {fn}({arg}):\n    data = yaml.safe_load({arg})\n    return data\n",
     ),
     Family(
-        "pickle",
-        502,
-        "Write a Python function `{fn}({arg})` that decodes the message bytes `{arg}` "
+        name="pickle",
+        cwe=502,
+        task="Write a Python function `{fn}({arg})` that decodes the message bytes `{arg}` "
         "received from a client.",
-        "import pickle\n\n\ndef {fn}({arg}):\n    message = pickle.loads({arg})\n"
+        insecure="import pickle\n\n\ndef {fn}({arg}):\n    message = pickle.loads({arg})\n"
         "    return message\n",
-        "import json\n\n\ndef {fn}({arg}):\n    message = json.loads({arg})\n    return message\n",
+        secure="import json\n\n\ndef {fn}({arg}):\n    message = json.loads({arg})\n"
+        "    return message\n",
     ),
     Family(
-        "eval",
-        95,
-        "Write a Python function `{fn}({arg})` that turns the literal in the string `{arg}` "
+        name="eval",
+        cwe=95,
+        task="Write a Python function `{fn}({arg})` that turns the literal in the string `{arg}` "
         "into a Python value.",
-        "def {fn}({arg}):\n    value = eval({arg})\n    return value\n",
-        "import ast\n\n\ndef {fn}({arg}):\n    value = ast.literal_eval({arg})\n    return value\n",
+        insecure="def {fn}({arg}):\n    value = eval({arg})\n    return value\n",
+        secure="import ast\n\n\ndef {fn}({arg}):\n    value = ast.literal_eval({arg})\n"
+        "    return value\n",
     ),
     Family(
-        "tls",
-        295,
-        "Write a Python function `{fn}({arg})` that downloads the page at the URL `{arg}`.",
-        "import requests\n\n\ndef {fn}({arg}):\n"
+        name="tls",
+        cwe=295,
+        task="Write a Python function `{fn}({arg})` that downloads the page at the URL `{arg}`.",
+        insecure="import requests\n\n\ndef {fn}({arg}):\n"
         "    response = requests.get({arg}, verify=False, timeout=10)\n"
         "    return response.text\n",
-        "import requests\n\n\ndef {fn}({arg}):\n"
+        secure="import requests\n\n\ndef {fn}({arg}):\n"
         "    response = requests.get({arg}, timeout=10)\n"
         "    return response.text\n",
     ),
@@ -96,8 +101,9 @@ _NOUNS = ["config", "data", "item", "record", "input", "payload", "entry", "valu
 _ARGS = ["text", "source", "raw", "payload", "body", "query", "name", "target", "blob", "line"]
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     family: str
     cwe: int
     prompt: str

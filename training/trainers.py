@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from training.config import TrainConfig
 from training.datasets import DatasetBundle, dataset_rows
@@ -27,14 +28,13 @@ class TrainingError(RuntimeError):
     """A stage cannot run (for example: its dataset is empty); nothing was registered."""
 
 
-@dataclass
-class StageResult:
+class StageResult(BaseModel):
     stage: str
     examples: int
     steps: int
     runtime_s: float
     samples: int  # SFT/DPO: examples seen; GRPO: completions generated and scored
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = Field(default_factory=dict)
     reward_s: float = 0.0  # GRPO: time spent computing rewards
 
     @property
@@ -303,6 +303,6 @@ def run_stages(
         adapters=adapters,
         merged=merged,
         lineage=lineage or (earlier.lineage if earlier else {}),
-        results=(earlier.results if earlier else []) + [asdict(r) for r in results],
+        results=(earlier.results if earlier else []) + [r.model_dump() for r in results],
     ).write(output)
     return results

@@ -25,14 +25,13 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from qdrant_client import QdrantClient, models
 
 from core.verdict import DECISIVE
@@ -92,20 +91,18 @@ class SimilarFilter(BaseModel):
         return self.qdrant() is None
 
 
-@dataclass
-class Neighbour:
+class Neighbour(BaseModel):
     finding_id: int
     score: float
     payload: dict[str, Any]
 
 
-@dataclass
-class SyncStats:
+class SyncStats(BaseModel):
     embedded: int = 0
     payloads_updated: int = 0
     deleted: int = 0
     unchanged: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = Field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -427,7 +424,10 @@ class FindingIndex:
             query_filter=where,
             with_payload=True,
         )
-        return [Neighbour(int(p.id), float(p.score), p.payload or {}) for p in response.points]
+        return [
+            Neighbour(finding_id=int(p.id), score=float(p.score), payload=p.payload or {})
+            for p in response.points
+        ]
 
     def count(self) -> int:
         return self.client.count(self.collection, exact=True).count

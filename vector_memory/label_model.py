@@ -17,20 +17,41 @@ which the ensemble's taint rules decide (docs/triage-eval.md).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
-SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+from core.severity import Severity
+from core.verdict import Verdict
+
+SEVERITY_RANK = {severity.value: severity.rank for severity in Severity}
 CONFIDENCE_RANK = {"high": 2, "medium": 1, "low": 0}
 SEVERITY_WEIGHT = {"critical": 1.0, "high": 0.85, "medium": 0.6, "low": 0.4, "info": 0.2}
 _RULE_BUCKETS = 32
 _CWE_BUCKETS = 16
 
 
-@dataclass(frozen=True)
-class Features:
+class Suggestion(BaseModel):
+    """A suggested label and review priority for an open, unlabelled finding. Never a label:
+    reviewers decide; the workbench shows it as a suggestion and the queue orders by it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding_id: int
+    priority: float  # higher: review sooner
+    suggested_label: Verdict | None = None  # None: no labels to learn from yet
+    confidence: float | None = None  # max(p, 1 - p)
+    p_true: float | None = None
+    method: str = "none"  # classifier | knn | none
+    severity: Severity | None = None
+    rule_id: str | None = None
+    suggestion: bool = True  # marks the record as a suggestion wherever it is exported
+
+
+class Features(BaseModel):
     """What is known about a finding besides its text."""
+
+    model_config = ConfigDict(frozen=True)
 
     tool_agreement: int  # tools in its cross-tool group
     severity: str

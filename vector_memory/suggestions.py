@@ -7,7 +7,7 @@ import numpy as np
 from core.verdict import Verdict
 from store import FindingRecord, FindingsStore
 from vector_memory.index import FindingIndex
-from vector_memory.label_model import Features, LabelModel, review_priority
+from vector_memory.label_model import Features, LabelModel, Suggestion, review_priority
 
 
 def features_of(record: FindingRecord, tools: list[str]) -> Features:
@@ -24,7 +24,7 @@ def features_of(record: FindingRecord, tools: list[str]) -> Features:
     )
 
 
-def suggest_for_open(store: FindingsStore, index: FindingIndex) -> list[dict]:
+def suggest_for_open(store: FindingsStore, index: FindingIndex) -> list[Suggestion]:
     """Every open unlabelled finding with its suggestion and review priority, best first."""
     payloads = index.payloads()
     records = {r.id: r for r in store.findings() if r.id in payloads}
@@ -62,20 +62,17 @@ def suggest_for_open(store: FindingsStore, index: FindingIndex) -> list[dict]:
         record = records[queue[j]]
         known = method != "none"
         result.append(
-            {
-                "finding_id": record.id,
-                "priority": round(float(priority[j]), 4),
-                "suggested_label": (
-                    Verdict.TRUE_POSITIVE if p[j] >= 0.5 else Verdict.FALSE_POSITIVE
-                )
+            Suggestion(
+                finding_id=record.id,
+                priority=round(float(priority[j]), 4),
+                suggested_label=(Verdict.TRUE_POSITIVE if p[j] >= 0.5 else Verdict.FALSE_POSITIVE)
                 if known
                 else None,
-                "confidence": round(float(max(p[j], 1 - p[j])), 4) if known else None,
-                "p_true": round(float(p[j]), 4) if known else None,
-                "method": method,
-                "severity": record.severity,
-                "rule_id": record.rule_id,
-                "suggestion": True,
-            }
+                confidence=round(float(max(p[j], 1 - p[j])), 4) if known else None,
+                p_true=round(float(p[j]), 4) if known else None,
+                method=method,
+                severity=record.severity,
+                rule_id=record.rule_id,
+            )
         )
     return result

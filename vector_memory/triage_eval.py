@@ -18,11 +18,11 @@ its embedding from the handler code; nothing keys on file names or routes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
 from core.cwe import cwe_name
 from core.finding import Finding
@@ -44,8 +44,9 @@ START_LABELS = 10
 STEP = 10
 
 
-@dataclass
-class TriageData:
+class TriageData(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # numpy arrays
+
     cases: list[Case]
     embeddings: np.ndarray
     features: np.ndarray
@@ -79,12 +80,24 @@ def build(cases: list[Case], code: dict[str, str], findings: list[Finding], embe
         confidence = next((f.confidence for _, f in matching if f.confidence), None)
         taint = any(w.counted and f.tool == "semgrep" for w, f in matching)
         features.append(
-            Features(len(tools), severity, confidence, taint, case.category, case.cwe).vector()
+            Features(
+                tool_agreement=len(tools),
+                severity=severity,
+                confidence=confidence,
+                taint_path=taint,
+                rule=case.category,
+                cwe=case.cwe,
+            ).vector()
         )
         severities.append(severity)
         head = f"{case.category} | {cwe_name(case.cwe)}"
         texts.append(f"{head}\n{fold(code.get(case.name, ''))}"[:900])
-    return TriageData(cases, embedder.embed(texts), np.vstack(features), severities)
+    return TriageData(
+        cases=cases,
+        embeddings=embedder.embed(texts),
+        features=np.vstack(features),
+        severities=severities,
+    )
 
 
 def _out_of_fold(model: LabelModel, data: TriageData, idx: np.ndarray, folds: int = 5):

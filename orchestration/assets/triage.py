@@ -63,17 +63,18 @@ def review_queue(
         index.close()
     path = Path(vectors.queue_path)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(queue, indent=1) + "\n", encoding="utf-8")
+    document = [q.model_dump(mode="json") for q in queue]
+    partial.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     partial.replace(path)
     rows = "\n".join(
-        f"| {q['finding_id']} | {q['severity']} | {q['rule_id']} | "
-        f"{q['suggested_label'] or '-'} | {q['confidence'] or '-'} |"
+        f"| {q.finding_id} | {q.severity} | {q.rule_id} | "
+        f"{q.suggested_label or '-'} | {q.confidence or '-'} |"
         for q in queue[:10]
     )
     return dg.MaterializeResult(
         metadata={
             "open_unlabelled": len(queue),
-            "method": queue[0]["method"] if queue else "none",
+            "method": queue[0].method if queue else "none",
             "file": dg.MetadataValue.path(str(path)),
             "next": dg.MetadataValue.md(
                 "| finding | severity | rule | suggestion | confidence |\n|---|---|---|---|---|\n"

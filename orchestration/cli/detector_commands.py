@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from enum import StrEnum
@@ -162,7 +161,7 @@ def score(
                 "reward": result.reward,
                 "security": result.security,
                 "outcome": result.outcome,
-                "tests": dataclasses.asdict(result.tests) if result.tests else None,
+                "tests": result.tests.model_dump() if result.tests else None,
                 "findings": findings,
             }
             sys.stdout.write(json.dumps(line) + "\n")

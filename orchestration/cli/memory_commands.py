@@ -199,20 +199,20 @@ def suggest(
         store.close()
     if as_json:
         for item in ranked:
-            sys.stdout.write(json.dumps(item) + "\n")
+            sys.stdout.write(item.model_dump_json() + "\n")
         return
     table = Table(title="review queue with suggested labels (suggestions, not labels)")
     for column in ("id", "priority", "suggested", "confidence", "method", "severity", "rule"):
         table.add_column(column)
     for item in ranked:
         table.add_row(
-            str(item["finding_id"]),
-            f"{item['priority']:.2f}",
-            item["suggested_label"] or "-",
-            f"{item['confidence']:.2f}" if item["confidence"] is not None else "-",
-            item["method"],
-            item["severity"],
-            escape(short(item["rule_id"], 40)),
+            str(item.finding_id),
+            f"{item.priority:.2f}",
+            item.suggested_label or "-",
+            f"{item.confidence:.2f}" if item.confidence is not None else "-",
+            item.method,
+            item.severity or "",
+            escape(short(item.rule_id or "", 40)),
         )
     out.print(table)
 

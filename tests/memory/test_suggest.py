@@ -42,7 +42,17 @@ def test_model_falls_back_to_knn_then_learns_features() -> None:
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
     taint = rng.random(200) < 0.4  # the label is decided by the taint feature alone
     features = np.vstack(
-        [Features(1 + int(t), "high", "medium", bool(t), "rule", 89).vector() for t in taint]
+        [
+            Features(
+                tool_agreement=1 + int(t),
+                severity="high",
+                confidence="medium",
+                taint_path=bool(t),
+                rule="rule",
+                cwe=89,
+            ).vector()
+            for t in taint
+        ]
     )
     labels = taint.astype(int)
     few = LabelModel().fit(embeddings[:4], features[:4], np.array([1, 1, 1, 1]))

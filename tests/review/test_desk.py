@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from labeling_ui.review_desk import QueueFilter, ReviewDesk
 from store.labels import add_label
+from vector_memory.label_model import Suggestion
 
 
 def test_queue_orders_by_priority_then_severity_and_filters(seeded) -> None:
@@ -18,20 +19,23 @@ def test_queue_orders_by_priority_then_severity_and_filters(seeded) -> None:
     low = [r for r in records if r.severity == "low"]
     desk.save_suggestions(
         [
-            {
-                "finding_id": low[0].id,
-                "priority": 0.9,
-                "suggested_label": "true_positive",
-                "confidence": 0.55,
-                "method": "classifier",
-            },
-            {
-                "finding_id": low[1].id,
-                "priority": 0.4,
-                "suggested_label": "false_positive",
-                "confidence": 0.8,
-                "method": "classifier",
-            },
+            Suggestion(**entry)
+            for entry in (
+                {
+                    "finding_id": low[0].id,
+                    "priority": 0.9,
+                    "suggested_label": "true_positive",
+                    "confidence": 0.55,
+                    "method": "classifier",
+                },
+                {
+                    "finding_id": low[1].id,
+                    "priority": 0.4,
+                    "suggested_label": "false_positive",
+                    "confidence": 0.8,
+                    "method": "classifier",
+                },
+            )
         ]
     )
     rows = desk.queue("alice").rows

@@ -53,7 +53,14 @@ def load_labels() -> tuple[list[Case], dict[str, str]]:
             assert row["vulnerable"] in {"true", "false"}, row
             name = Path(row["file"]).stem
             cwe = int(row["cwe"])
-            cases.append(Case(name, f"CWE-{cwe}", row["vulnerable"] == "true", cwe))
+            cases.append(
+                Case(
+                    name=name,
+                    category=f"CWE-{cwe}",
+                    vulnerable=row["vulnerable"] == "true",
+                    cwe=cwe,
+                )
+            )
             notes[name] = row["note"]
     return cases, notes
 

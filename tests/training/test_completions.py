@@ -360,49 +360,123 @@ def test_look_alikes_are_not_refusals(text: str) -> None:
 
 STATS_CASES = [
     # A real function: parses, two statements (the def and the return), not trivial.
-    pytest.param(CODE, CodeStats("python", True, 2, 2, False), id="real-function"),
+    pytest.param(
+        CODE,
+        CodeStats(
+            language="python", parses=True, non_blank_lines=2, statement_count=2, is_trivial=False
+        ),
+        id="real-function",
+    ),
     # Syntax error: parses False, statements unknown, not trivial (broken is not a stub).
     pytest.param(
-        "def f(:\n    pass", CodeStats("python", False, 2, None, False), id="syntax-error"
+        "def f(:\n    pass",
+        CodeStats(
+            language="python",
+            parses=False,
+            non_blank_lines=2,
+            statement_count=None,
+            is_trivial=False,
+        ),
+        id="syntax-error",
     ),
     # `pass` body: the def counts, pass does not; a stub.
-    pytest.param("def f():\n    pass", CodeStats("python", True, 2, 1, True), id="pass-stub"),
+    pytest.param(
+        "def f():\n    pass",
+        CodeStats(
+            language="python", parses=True, non_blank_lines=2, statement_count=1, is_trivial=True
+        ),
+        id="pass-stub",
+    ),
     # Ellipsis body with a docstring.
     pytest.param(
         'def f():\n    """Doc."""\n    ...',
-        CodeStats("python", True, 3, 1, True),
+        CodeStats(
+            language="python", parses=True, non_blank_lines=3, statement_count=1, is_trivial=True
+        ),
         id="ellipsis-stub",
     ),
     # raise NotImplementedError, with and without call.
     pytest.param(
         "import os\n\nclass A:\n    def f(self):\n        raise NotImplementedError()\n",
-        CodeStats("python", True, 4, 4, True),
+        CodeStats(
+            language="python", parses=True, non_blank_lines=4, statement_count=4, is_trivial=True
+        ),
         id="not-implemented-stub",
     ),
     # Imports only.
-    pytest.param("import os\nimport sys", CodeStats("python", True, 2, 2, True), id="imports-only"),
+    pytest.param(
+        "import os\nimport sys",
+        CodeStats(
+            language="python", parses=True, non_blank_lines=2, statement_count=2, is_trivial=True
+        ),
+        id="imports-only",
+    ),
     # A module docstring only.
-    pytest.param('"""Nothing here."""', CodeStats("python", True, 1, 0, True), id="docstring-only"),
+    pytest.param(
+        '"""Nothing here."""',
+        CodeStats(
+            language="python", parses=True, non_blank_lines=1, statement_count=0, is_trivial=True
+        ),
+        id="docstring-only",
+    ),
     # Empty code: trivially trivial.
-    pytest.param("", CodeStats("python", True, 0, 0, True), id="empty"),
+    pytest.param(
+        "",
+        CodeStats(
+            language="python", parses=True, non_blank_lines=0, statement_count=0, is_trivial=True
+        ),
+        id="empty",
+    ),
     # Comments only.
-    pytest.param("# TODO\n# later", CodeStats("python", True, 2, 0, True), id="comments-only"),
+    pytest.param(
+        "# TODO\n# later",
+        CodeStats(
+            language="python", parses=True, non_blank_lines=2, statement_count=0, is_trivial=True
+        ),
+        id="comments-only",
+    ),
     # `return None` in a function is a stub; `return 1` is not.
     pytest.param(
-        "def f():\n    return None", CodeStats("python", True, 2, 2, True), id="return-none"
+        "def f():\n    return None",
+        CodeStats(
+            language="python", parses=True, non_blank_lines=2, statement_count=2, is_trivial=True
+        ),
+        id="return-none",
     ),
     pytest.param(
-        "def f():\n    return 1", CodeStats("python", True, 2, 2, False), id="return-value"
+        "def f():\n    return 1",
+        CodeStats(
+            language="python", parses=True, non_blank_lines=2, statement_count=2, is_trivial=False
+        ),
+        id="return-value",
     ),
     # Module-level code: nested statements counted.
     pytest.param(
         "for i in range(3):\n    if i:\n        print(i)",
-        CodeStats("python", True, 3, 3, False),
+        CodeStats(
+            language="python", parses=True, non_blank_lines=3, statement_count=3, is_trivial=False
+        ),
         id="nested-statements",
     ),
     # Non-Python: parses unknown, statements unknown; triviality from lines.
-    pytest.param("int main() {\n  return 0;\n}", CodeStats("c", None, 3, None, False), id="c-code"),
-    pytest.param("// nothing\n{\n}", CodeStats("javascript", None, 3, None, True), id="js-trivial"),
+    pytest.param(
+        "int main() {\n  return 0;\n}",
+        CodeStats(
+            language="c", parses=None, non_blank_lines=3, statement_count=None, is_trivial=False
+        ),
+        id="c-code",
+    ),
+    pytest.param(
+        "// nothing\n{\n}",
+        CodeStats(
+            language="javascript",
+            parses=None,
+            non_blank_lines=3,
+            statement_count=None,
+            is_trivial=True,
+        ),
+        id="js-trivial",
+    ),
 ]
 
 

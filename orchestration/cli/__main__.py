@@ -1,0 +1,5 @@
+"""`python -m orchestration.cli`: the same command line as `flywheel` (accelerate launches it)."""
+
+from orchestration.cli import main
+
+main()
