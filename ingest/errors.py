@@ -55,10 +55,3 @@ class UnsupportedFormat(IngestError):
 
     def with_path(self, path: str | Path) -> UnsupportedFormat:
         return UnsupportedFormat(path, self.reason, self.detected, self.hint)
-
-
-class AdvisoryError(IngestError):
-    """An advisory file (OSV format) could not be read, so the advisory database is incomplete.
-
-    Raised rather than skipped: a silently skipped advisory is a silently missed vulnerability.
-    """

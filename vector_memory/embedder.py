@@ -5,7 +5,7 @@ Three backends, one kind of result (unit-length float32 vectors):
 - `torch`: the model through sentence-transformers itself (and the GPU when torch sees one).
 - `onnx`: the same model's transformer exported once to ONNX (cached next to the index) and
   run with ONNX Runtime, then the model's own pooling and normalization. Same vectors to 1e-6
-  (tests/memory/test_embedder.py), about twice as fast as `torch` on two cores.
+  (tests/vector_memory/test_embedder.py), about twice as fast as `torch` on two cores.
 - `onnx-int8` (default on CPU): that export with its matrix multiplications' weights
   quantized to int8, one scale per output channel (ONNX Runtime dynamic quantization).
   About twice as fast again where the CPU has int8 dot-product instructions (AVX-512 VNNI,

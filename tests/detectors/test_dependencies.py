@@ -15,12 +15,12 @@ from core.severity import Severity
 from detectors.dependencies import (
     TOOL_VERSION,
     AdvisoryDB,
+    AdvisoryError,
     check_dependencies,
     declared_dependencies,
     poetry_constraint,
     version_to_check,
 )
-from ingest.errors import AdvisoryError
 
 ROOT = Path(__file__).resolve().parents[2]
 ADVISORIES = ROOT / "examples" / "advisories"
