@@ -29,7 +29,7 @@ from registry.promotion import PromotionDecision
 from registry.tracking import ModelRegistry, ModelVersion
 from store.gate_history import GateReport, latest_gate_run
 from store.label_transfer import ImportSummary, TransferError, import_jsonl
-from store.snapshots import Snapshot, create_snapshot
+from store.snapshots import CreatedSnapshot, create_snapshot
 from training.base_model import TinySpec, build_tiny
 from training.config import TrainConfigError
 from training.evaluation import EvalReport
@@ -83,10 +83,6 @@ class LabelImport(ImportSummary):
     file: str
 
 
-class LoopSnapshot(Snapshot):
-    created: bool  # False: the corpus was unchanged and the existing snapshot is reused
-
-
 class GateOutcome(BaseModel):
     snapshot_id: int
     passed: bool
@@ -127,7 +123,7 @@ class LoopSummary(BaseModel):
     stages: list[StageTiming] = []
     findings: CollectedFindings | None = None
     labels: LabelImport | None = None
-    snapshot: LoopSnapshot | None = None
+    snapshot: CreatedSnapshot | None = None
     gate: GateOutcome | None = None  # None: the gate did not run
     model: RegisteredModel | None = None  # None: nothing registered (the gate failed)
     dagster_runs: list[str] = []
@@ -291,7 +287,7 @@ def run_loop(settings: Settings, progress: Callable[[str], None] = lambda _: Non
     started = time.perf_counter()
     policy = thresholds.values.snapshot_policy(settings.labels_required)
     snapshot, created = create_snapshot(store.engine, policy, created_by="flywheel run")
-    summary.snapshot = LoopSnapshot(**dict(snapshot), created=created)
+    summary.snapshot = CreatedSnapshot(**dict(snapshot), created=created)
     registry = registry_for(settings)
     done = registry.find_version(registration_key(snapshot.id, config.digest()))
     if done is not None:

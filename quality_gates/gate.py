@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SkipValidation
 from sqlalchemy.engine import Engine
 
 from core.agreement import cohen_kappa
@@ -164,7 +164,7 @@ class Check(BaseModel):
     name: str
     frame: str
     description: str
-    expectation: gxe.Expectation
+    expectation: SkipValidation[gxe.Expectation]  # a GX (pydantic v1) model, built just above
     observe: Observe
     minimum: float | None = None  # the bounds the observed value is held to (for charts)
     maximum: float | None = 0  # most checks count offending rows: none allowed

@@ -157,6 +157,12 @@ class Snapshot(BaseModel):
         return cls.model_validate(row.model_dump())
 
 
+class CreatedSnapshot(Snapshot):
+    """A snapshot as `create_snapshot` answered: new, or the existing one of the same corpus."""
+
+    created: bool
+
+
 # Reading the corpus ------------------------------------------------------------------------
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Column, Table
 
@@ -14,7 +16,14 @@ from core.settings import Settings
 from orchestration.cli.console import JsonOption, fail, me, out, settings_or_exit, store_or_exit
 from quality_gates.thresholds import GateConfigError, load_thresholds
 from store.gate_history import gate_history
-from store.snapshots import SnapshotError, create_snapshot, get_snapshot, list_snapshots
+from store.snapshots import (
+    CreatedSnapshot,
+    Snapshot,
+    SnapshotError,
+    create_snapshot,
+    get_snapshot,
+    list_snapshots,
+)
 
 ThresholdsOption = Annotated[
     Path | None,
@@ -27,6 +36,19 @@ ThresholdsOption = Annotated[
 snapshot_app = typer.Typer(
     help="Immutable snapshots of the labeled corpus: create, list, show.", no_args_is_help=True
 )
+
+
+class GateRunBrief(BaseModel):
+    gate_run_id: int | None
+    passed: bool
+    at: datetime
+
+
+class SnapshotWithRuns(Snapshot):
+    """`flywheel snapshot show`: a snapshot and every gate run on it, oldest first."""
+
+    gate_runs: list[GateRunBrief]
+
 
 app = typer.Typer()
 app.add_typer(snapshot_app, name="snapshot")
@@ -70,7 +92,7 @@ def snapshot_create(
     policy = loaded.values.snapshot_policy(settings.labels_required)
     snapshot, created = create_snapshot(store.engine, policy, created_by="cli")
     if as_json:
-        out.print_json(json.dumps({**snapshot.as_dict(), "created": created}))
+        out.print_json(CreatedSnapshot(**dict(snapshot), created=created).model_dump_json())
         return
     out.print(_snapshot_table([snapshot]))
     out.print(
@@ -86,7 +108,7 @@ def snapshot_list(as_json: JsonOption = False) -> None:
     store = store_or_exit(settings_or_exit())
     snapshots = list_snapshots(store.engine)
     if as_json:
-        out.print_json(json.dumps([s.as_dict() for s in snapshots]))
+        out.print_json(json.dumps([s.model_dump(mode="json") for s in snapshots]))
     else:
         out.print(_snapshot_table(snapshots))
 
@@ -105,11 +127,14 @@ def snapshot_show(
         raise fail(str(error)) from None
     runs = gate_history(store.engine, snapshot_id)
     if as_json:
-        gate_runs = [
-            {"gate_run_id": r.gate_run_id, "passed": r.passed, "at": r.evaluated_at.isoformat()}
-            for r in runs
-        ]
-        out.print_json(json.dumps({**snapshot.as_dict(), "gate_runs": gate_runs}))
+        shown = SnapshotWithRuns(
+            **dict(snapshot),
+            gate_runs=[
+                GateRunBrief(gate_run_id=r.gate_run_id, passed=r.passed, at=r.evaluated_at)
+                for r in runs
+            ],
+        )
+        out.print_json(shown.model_dump_json())
         return
     out.print(_snapshot_table([snapshot]))
     out.print(f"policy: {json.dumps(snapshot.policy, sort_keys=True)}")

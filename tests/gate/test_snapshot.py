@@ -81,7 +81,7 @@ def test_later_labels_never_change_a_snapshot(corpus_store: FindingsStore) -> No
     third, _ = create_snapshot(engine, POLICY)
     decided = {i.finding_id: i for i in load_items(engine, third.id)}[target]
     assert (decided.status, decided.verdict) == ("decided", "true_positive")
-    assert decided.record["fixed_code"] == "safe()"  # the adjudicator's fix wins
+    assert decided.record.fixed_code == "safe()"  # the adjudicator's fix wins
     assert [s.id for s in list_snapshots(engine)] == [first.id, second.id, third.id]
 
 

@@ -38,7 +38,7 @@ def test_the_four_datasets_hold_what_reviewers_decided(corpus):
     assert stats["cwes"] == [78, 89, 95, 295, 502]
     pair = bundle.dpo[0]
     item = next(i for i in items if i.finding_id == pair["finding_id"])
-    assert item.record["fixed_code"].strip() in pair["chosen"][0]["content"]
+    assert item.record.fixed_code.strip() in pair["chosen"][0]["content"]
     assert item.code.strip() in pair["rejected"][0]["content"]
     assert pair["prompt"][0]["content"].startswith("Write the Python function `")
     # False positives are never trained on as vulnerable code or as tasks.
