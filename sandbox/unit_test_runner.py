@@ -10,99 +10,10 @@ read from stdin (see `sandbox.unit_tests` for the whole protocol).
 import os
 import sys
 
-
-def _limits(memory_mb, cpu_s, nproc, fsize_mb, nofile):
-    import resource
-
-    def cap(which, soft, hard):
-        try:
-            _, current_hard = resource.getrlimit(which)
-            if current_hard != resource.RLIM_INFINITY:
-                soft, hard = min(soft, current_hard), min(hard, current_hard)
-            resource.setrlimit(which, (soft, hard))
-        except (ValueError, OSError):
-            pass
-
-    mib = 1024 * 1024
-    cap(resource.RLIMIT_AS, memory_mb * mib, memory_mb * mib)
-    cap(resource.RLIMIT_CPU, cpu_s, cpu_s + 1)
-    cap(resource.RLIMIT_FSIZE, fsize_mb * mib, fsize_mb * mib)
-    cap(resource.RLIMIT_NOFILE, nofile, nofile)
-    cap(resource.RLIMIT_CORE, 0, 0)
-    if nproc > 0:
-        cap(resource.RLIMIT_NPROC, nproc, nproc)
-
-
-def _be_init(exit_):
-    """As PID 1 of a new PID namespace: fork the worker, reap orphans, exit with its status.
-
-    When PID 1 exits the kernel kills everything left in the namespace.
-    """
-    worker = os.fork()
-    if worker == 0:
-        return
-    status = 1
-    while True:
-        try:
-            pid, wait_status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        if pid == worker:
-            status = os.waitstatus_to_exitcode(wait_status)
-            break
-    exit_(status if status >= 0 else 128 - status)
-
-
-def _block_network():
-    import _socket
-    import errno
-    import socket
-
-    class NetworkDisabledError(PermissionError):
-        pass
-
-    def refuse(*args, **kwargs):
-        raise NetworkDisabledError(errno.EACCES, "network access is disabled in the sandbox")
-
-    class socket_(socket.socket):
-        # Wrapping an existing descriptor (socketpair, fromfd) stays possible: asyncio needs it.
-        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-            if fileno is None:
-                refuse()
-            super().__init__(family, type, proto, fileno)
-
-    original_init = _socket.socket.__init__
-
-    class raw_socket(_socket.socket):
-        # socket.socket.__init__ calls `_socket.socket.__init__(self, ...)` with instances of
-        # the original class: no zero-argument super() here.
-        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-            if fileno is None:
-                refuse()
-            original_init(self, family, type, proto, fileno)
-
-    for cls, name in ((socket_, "socket"), (raw_socket, "socket")):
-        cls.__name__ = cls.__qualname__ = name
-    socket.socket = socket_
-    _socket.socket = raw_socket
-    for module in (socket, _socket):
-        for name in (
-            "create_connection",
-            "create_server",
-            "getaddrinfo",
-            "gethostbyname",
-            "gethostbyname_ex",
-            "gethostbyaddr",
-            "getnameinfo",
-        ):
-            if hasattr(module, name):
-                setattr(module, name, refuse)
-    return [
-        ("socket", vars(socket), ("socket", "create_connection", "getaddrinfo")),
-        ("_socket", vars(_socket), ("socket", "getaddrinfo")),
-    ]
+try:  # in a run's directory: the copy beside this file
+    from child_limits import be_init, block_network, set_limits
+except ImportError:  # imported as sandbox.unit_test_runner, as the tests do
+    from sandbox.child_limits import be_init, block_network, set_limits
 
 
 def _main():
@@ -112,11 +23,11 @@ def _main():
     os.dup2(null, 0)
     os.close(null)
     result_fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-    _limits(*(int(arg) for arg in sys.argv[2:7]))
+    set_limits(*(int(arg) for arg in sys.argv[2:7]))
     if getpid() == 1:
-        _be_init(exit_)
+        be_init(exit_)
     me = getpid()
-    watched = _block_network()
+    watched = block_network()
 
     import __future__
 

@@ -64,14 +64,10 @@ import json
 import math
 import os
 import secrets
-import selectors
-import shutil
-import signal
 import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -79,7 +75,17 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from sandbox import unit_test_runner
+from sandbox import child_limits, unit_test_runner
+from sandbox.process import (
+    kill_group,
+    minimal_env,
+    namespaces,
+    nproc_limit,
+    remove_tree,
+    sandbox_isolation,
+    watch,
+    write_file,
+)
 
 __all__ = [
     "SOLUTION_FILE",
@@ -97,20 +103,7 @@ _RESULT_FILE = "_flywheel_result.json"
 
 FSIZE_LIMIT_MB = 16
 NOFILE_LIMIT = 64
-NPROC_MARGIN = 64
-STDERR_TAIL_BYTES = 4096
 RESULT_MAX_BYTES = 64 * 1024
-_POLL_S = 0.01  # only where pidfd_open is missing
-_PROBE_TIMEOUT_S = 10.0
-
-# Tried in order; the first that yields a process seeing only "lo" (and PID 1 where a PID
-# namespace is asked for) is used for every run of this process.
-_NAMESPACE_OPTIONS: tuple[tuple[str, ...], ...] = (
-    ("--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"),
-    ("--net", "--pid", "--fork", "--kill-child"),
-    ("--user", "--map-root-user", "--net"),
-    ("--net",),
-)
 
 
 class TestOutcome(BaseModel):
@@ -161,189 +154,13 @@ class TestOutcome(BaseModel):
 
 
 @functools.cache
-def _runner_source() -> str:
-    """The runner's source, copied into every run's directory (read once per process)."""
-    return Path(unit_test_runner.__file__).read_text(encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- isolation probe
-
-_probe_lock = threading.Lock()
-_probe_done = False
-_namespace_prefix: tuple[str, ...] | None = None
-_PROBE_SOURCE = (
-    "import os, socket\n"
-    "names = [name for _, name in socket.if_nameindex()]\n"
-    "print('isolated' if names == ['lo'] else 'shared', os.getpid())\n"
-)
-
-
-def _minimal_env(home: str) -> dict[str, str]:
-    bin_dir = os.path.dirname(sys.executable)
+def _program_sources() -> dict[str, str]:
+    """The runner and the module it imports, copied into every run's directory (read once
+    per process)."""
     return {
-        "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": home,
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
+        _RUNNER_FILE: Path(unit_test_runner.__file__).read_text(encoding="utf-8"),
+        "child_limits.py": Path(child_limits.__file__).read_text(encoding="utf-8"),
     }
-
-
-def _probe(prefix: tuple[str, ...]) -> bool:
-    try:
-        completed = subprocess.run(
-            [*prefix, sys.executable, "-s", "-B", "-c", _PROBE_SOURCE],
-            env=_minimal_env(tempfile.gettempdir()),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=_PROBE_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    words = completed.stdout.decode("ascii", "replace").split()
-    if completed.returncode != 0 or len(words) != 2 or words[0] != "isolated":
-        return False
-    return "--pid" not in prefix or words[1] == "1"
-
-
-def _namespaces() -> tuple[str, ...] | None:
-    """The `unshare ...` prefix that isolates the network here, or None (probed once)."""
-    global _probe_done, _namespace_prefix
-    with _probe_lock:
-        if not _probe_done:
-            unshare = shutil.which("unshare")
-            if unshare and sys.platform.startswith("linux"):
-                for options in _NAMESPACE_OPTIONS:
-                    prefix = (unshare, *options, "--")
-                    if _probe(prefix):
-                        _namespace_prefix = prefix
-                        break
-            _probe_done = True
-        return _namespace_prefix
-
-
-def sandbox_isolation(use_netns: bool = True) -> str:
-    """The isolation runs get here: "netns+python" or "python"."""
-    return "netns+python" if use_netns and _namespaces() else "python"
-
-
-# --------------------------------------------------------------------------- parent side
-
-
-_tasks_lock = threading.Lock()
-_tasks_cache: tuple[float, int] = (-1e9, 0)
-_TASKS_TTL_S = 5.0
-
-
-def _nproc_limit() -> int:
-    """RLIMIT_NPROC for a run: our user's tasks now (recounted every few seconds) + a margin."""
-    global _tasks_cache
-    with _tasks_lock:
-        counted_at, count = _tasks_cache
-        if time.monotonic() - counted_at > _TASKS_TTL_S:
-            count = _user_tasks()
-            _tasks_cache = (time.monotonic(), count)
-    return count + NPROC_MARGIN
-
-
-def _user_tasks() -> int:
-    """Tasks (threads included) whose real uid is ours: what RLIMIT_NPROC counts."""
-    uid, total = os.getuid(), 0
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return 0
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as handle:
-                fields = dict(line.split(":", 1) for line in handle if ":" in line)
-        except OSError:
-            continue
-        try:
-            if int(fields["Uid"].split()[0]) == uid:
-                total += int(fields.get("Threads", "1").strip() or 1)
-        except (KeyError, ValueError, IndexError):
-            continue
-    return total
-
-
-def _exited(pid: int) -> bool:
-    """Whether the child has exited, without reaping it (its id stays ours until we wait)."""
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _drain(fd: int, tail: bytearray) -> bool:
-    """Read what is available into the bounded tail; True at end of file."""
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except BlockingIOError:
-            return False
-        except OSError:
-            return True
-        if not chunk:
-            return True
-        tail += chunk
-        if len(tail) > STDERR_TAIL_BYTES:
-            del tail[: len(tail) - STDERR_TAIL_BYTES]
-
-
-def _pidfd(pid: int) -> int | None:
-    """A descriptor that becomes readable when the process exits (Linux 5.3+), or None."""
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
-
-
-def _watch(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bool]:
-    """Drain stderr until the process exits or the deadline passes; kill the group; reap."""
-    assert proc.stderr is not None
-    fd = proc.stderr.fileno()
-    os.set_blocking(fd, False)
-    pidfd = _pidfd(proc.pid)
-    tail, eof, exited, timed_out = bytearray(), False, False, False
-    try:
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            if pidfd is not None:
-                selector.register(pidfd, selectors.EVENT_READ)
-            while not exited:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    timed_out = True
-                    break
-                wait = remaining if pidfd is not None else min(remaining, _POLL_S)
-                for key, _ in selector.select(wait):
-                    if key.fd == pidfd:
-                        exited = True
-                    elif _drain(fd, tail):
-                        eof = True
-                        selector.unregister(fd)
-                if pidfd is None:
-                    exited = _exited(proc.pid)
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
-    _kill_group(proc.pid)  # stragglers too; the leader is not reaped yet, so the id is ours
-    proc.wait()
-    if not eof:
-        _drain(fd, tail)  # what is buffered; never wait on a straggler that escaped the kill
-    proc.stderr.close()
-    return bytes(tail), timed_out
 
 
 _COUNT_KEYS = ("passed", "failed", "errors", "skipped")
@@ -384,29 +201,6 @@ def _read_result(path: str, token: str) -> tuple[dict[str, object] | None, bool]
     return (result, False) if valid else (None, True)
 
 
-def _remove_tree(path: str) -> None:
-    def make_writable_and_retry(function, target, _exc):  # noqa: ANN001 - rmtree's hook
-        try:
-            os.chmod(os.path.dirname(target), 0o700)
-            if os.path.isdir(target) and not os.path.islink(target):
-                os.chmod(target, 0o700)
-            function(target)
-        except OSError:
-            pass
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=make_writable_and_retry)
-    else:
-        shutil.rmtree(path, onerror=make_writable_and_retry)
-    if os.path.exists(path):
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _write(path: str, text: object) -> None:
-    with open(path, "w", encoding="utf-8", errors="replace") as handle:
-        handle.write(text if isinstance(text, str) else "")
-
-
 def run_unit_tests(
     code: str,
     tests: str,
@@ -424,7 +218,7 @@ def run_unit_tests(
     started = time.monotonic()
     isolation = sandbox_isolation(use_netns)
     try:
-        prefix = _namespaces() if use_netns else None
+        prefix = namespaces() if use_netns else None
         workdir = tempfile.mkdtemp(prefix="flywheel-sandbox-")
     except Exception as exc:  # noqa: BLE001 - no temp dir, no run
         return _sandbox_failure(isolation, started, f"{type(exc).__name__}: {exc}")
@@ -433,7 +227,7 @@ def run_unit_tests(
     except Exception as exc:  # noqa: BLE001 - the sandbox must not take the caller down
         return _sandbox_failure(isolation, started, f"{type(exc).__name__}: {exc}")
     finally:
-        _remove_tree(workdir)
+        remove_tree(workdir)
 
 
 def _sandbox_failure(isolation: str, started: float, error: str) -> TestOutcome:
@@ -467,14 +261,15 @@ def _run_in(
     isolation: str,
     started: float,
 ) -> TestOutcome:
-    _write(os.path.join(workdir, SOLUTION_FILE), code)
-    _write(os.path.join(workdir, TESTS_FILE), tests)
-    _write(os.path.join(workdir, _RUNNER_FILE), _runner_source())
+    write_file(os.path.join(workdir, SOLUTION_FILE), code)
+    write_file(os.path.join(workdir, TESTS_FILE), tests)
+    for name, source in _program_sources().items():
+        write_file(os.path.join(workdir, name), source)
     result_path = os.path.join(workdir, _RESULT_FILE)
     token = secrets.token_hex(16)
     timeout_s = max(float(timeout_s), 0.1)
     cpu_s = math.ceil(timeout_s) + 1
-    nproc = _nproc_limit()
+    nproc = nproc_limit()
     argv = [
         *(prefix or ()),
         sys.executable, "-s", "-B", _RUNNER_FILE, result_path,
@@ -484,7 +279,7 @@ def _run_in(
     proc = subprocess.Popen(
         argv,
         cwd=workdir,
-        env=_minimal_env(workdir),
+        env=minimal_env(workdir),
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -498,9 +293,9 @@ def _run_in(
     except OSError:  # the process died already
         pass
     try:
-        tail, timed_out = _watch(proc, deadline)
+        tail, timed_out = watch(proc, deadline)
     except BaseException:  # KeyboardInterrupt in the caller: leave nothing running
-        _kill_group(proc.pid)
+        kill_group(proc.pid)
         proc.wait()
         raise
     result, tampered = _read_result(result_path, token)

@@ -13,14 +13,9 @@ import time
 
 import pytest
 
-from sandbox import unit_tests as sandbox
-from sandbox.unit_tests import (
-    STDERR_TAIL_BYTES,
-    TestOutcome,
-    run_unit_tests,
-    run_unit_tests_many,
-    sandbox_isolation,
-)
+from sandbox import process
+from sandbox.process import STDERR_TAIL_BYTES, sandbox_isolation
+from sandbox.unit_tests import TestOutcome, run_unit_tests, run_unit_tests_many
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux sandbox")
 
@@ -350,7 +345,7 @@ def test_output_flood_is_capped(stream: str) -> None:
 )
 def test_exit_detection(pidfd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if not pidfd:
-        monkeypatch.setattr(sandbox, "_pidfd", lambda pid: None)
+        monkeypatch.setattr(process, "_pidfd", lambda pid: None)
     assert run_unit_tests(ADD, "def test_a():\n    pass\n", timeout_s=5).passed == 1
     # stderr closed early, the process lingers: still ended at the deadline.
     lingering = "import os, time\nos.close(2)\ntime.sleep(30)\n"
