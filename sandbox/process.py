@@ -234,3 +234,61 @@ def remove_tree(path: str) -> None:
 def write_file(path: str, text: object) -> None:
     with open(path, "w", encoding="utf-8", errors="replace") as handle:
         handle.write(text if isinstance(text, str) else "")
+
+
+# --------------------------------------------------------------------------- bubblewrap
+
+_bwrap_lock = threading.Lock()
+_bwrap_checked = False
+_bwrap_path: str | None = None
+# Hidden behind an empty tmpfs: homes, temporary files, services' state (the PostgreSQL data
+# directory, the store's own folder under /var or a home), sockets.
+_HIDDEN = ("/tmp", "/root", "/home", "/var", "/run", "/srv", "/mnt", "/media")
+_SECRET_FILES = ("/etc/shadow", "/etc/gshadow")
+
+
+def bwrap_prefix(workdir: str, hide: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """bubblewrap's command confining a run to `workdir`: a read-only view of the system, an
+    empty /tmp and homes, `hide` (the project and its data) replaced by empty folders, the
+    interpreter's own folders back read-only, no network and its own PID namespace; or None
+    where bubblewrap is missing or does not work here (probed once per process)."""
+    binary = _bwrap()
+    if binary is None:
+        return None
+    return _bwrap_command(binary, workdir, hide)
+
+
+def _bwrap_command(binary: str, workdir: str, hide: tuple[str, ...]) -> tuple[str, ...]:
+    command = [binary, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for path in (*_HIDDEN, *hide):
+        if os.path.isdir(path):
+            command += ["--tmpfs", path]
+    for path in _SECRET_FILES:
+        if os.path.exists(path):
+            command += ["--ro-bind", "/dev/null", path]
+    # The interpreter and its packages, wherever the hiding above put them out of sight.
+    for path in sorted({sys.prefix, sys.base_prefix, os.path.realpath(sys.base_prefix)}):
+        command += ["--ro-bind", path, path]
+    command += [
+        "--bind", workdir, workdir, "--chdir", workdir,
+        "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        "--",
+    ]  # fmt: skip
+    return tuple(command)
+
+
+def _bwrap() -> str | None:
+    global _bwrap_checked, _bwrap_path
+    with _bwrap_lock:
+        if not _bwrap_checked:
+            _bwrap_checked = True
+            binary = shutil.which("bwrap")
+            if binary and sys.platform.startswith("linux"):
+                probe_dir = tempfile.mkdtemp(prefix="flywheel-bwrap-probe-")
+                try:
+                    prefix = _bwrap_command(binary, probe_dir, ())
+                    if _probe(prefix):
+                        _bwrap_path = binary
+                finally:
+                    shutil.rmtree(probe_dir, ignore_errors=True)
+        return _bwrap_path

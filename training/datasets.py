@@ -214,7 +214,11 @@ class DatasetBundle(BaseModel):
         manifest_path = folder / "manifest.json"
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            bundle = cls(manifest["snapshot_id"], manifest["snapshot_hash"], manifest["split"])
+            bundle = cls(
+                snapshot_id=manifest["snapshot_id"],
+                snapshot_hash=manifest["snapshot_hash"],
+                split=manifest["split"],
+            )
             files = manifest["files"]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise DatasetError(
