@@ -102,12 +102,14 @@ def run_pytest(
     test_file: str,
     *,
     select: str | None = None,
-    timeout_s: float = 30,
+    timeout_s: float = 60,
+    test_timeout_s: float = 10,
     memory_mb: int = 768,
     hide: tuple[str, ...] = (),
 ) -> PytestRun:
     """Run `test_file` (one of `files`, name -> source) with pytest in a sandbox; `select`
-    is a `-k` expression. Never raises for anything the code does."""
+    is a `-k` expression; a test running over `test_timeout_s` fails alone, the whole run is
+    killed after `timeout_s`. Never raises for anything the code does."""
     workdir = tempfile.mkdtemp(prefix="flywheel-pytest-")
     try:
         for name, source in {**files, **_program_sources()}.items():
@@ -117,7 +119,16 @@ def run_pytest(
         if prefix is None:
             prefix = namespaces()
             isolation = "netns+python" if prefix else "python"
-        return _run(workdir, prefix or (), isolation, test_file, select, timeout_s, memory_mb)
+        return _run(
+            workdir,
+            prefix or (),
+            isolation,
+            test_file,
+            select,
+            timeout_s,
+            test_timeout_s,
+            memory_mb,
+        )
     finally:
         remove_tree(workdir)
 
@@ -129,6 +140,7 @@ def _run(
     test_file: str,
     select: str | None,
     timeout_s: float,
+    test_timeout_s: float,
     memory_mb: int,
 ) -> PytestRun:
     started = time.monotonic()
@@ -138,7 +150,7 @@ def _run(
     argv = [
         *prefix, sys.executable, "-s", "-B", _RUNNER_FILE, result_path,
         str(int(memory_mb)), str(cpu_s), str(nproc_limit()), str(FSIZE_LIMIT_MB),
-        str(NOFILE_LIMIT), test_file, *(["-k", select] if select else []),
+        str(NOFILE_LIMIT), str(test_timeout_s), test_file, *(["-k", select] if select else []),
     ]  # fmt: skip
     env = {**minimal_env(workdir), "TMPDIR": workdir}
     proc = subprocess.Popen(

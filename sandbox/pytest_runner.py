@@ -2,11 +2,14 @@
 `child_limits.py`) into a fresh directory beside the code and its tests, and runs it there
 with a new interpreter:
 
-    python -s -B pytest_runner.py RESULT MEMORY_MB CPU_S NPROC FSIZE_MB NOFILE TESTFILE [-k EXPR]
+    python -s -B pytest_runner.py RESULT MEMORY_MB CPU_S NPROC FSIZE_MB NOFILE TEST_S TEST_FILE
+        [-k EXPRESSION]
 
 Before pytest (and so the code under test) is imported it sets its own resource limits and
-blocks the network. It writes one JSON line to RESULT: the token it read from stdin, pytest's
-exit code, and every test with its markers and outcome (passed, failed, error, skipped).
+blocks the network. A test running longer than TEST_S seconds fails on its own (an alarm
+raises in it), so one hanging test does not cost the others. It writes one JSON line to
+RESULT: the token it read from stdin, pytest's exit code, and every test with its markers
+and outcome (passed, failed, error, skipped).
 
 Unlike `unit_test_runner.py` this does not guard against code that tampers with the test
 machinery: it runs the executable security suite, whose verdicts never train a model, so
@@ -67,10 +70,28 @@ def main():
     if os.getpid() == 1:
         be_init(os._exit)
     block_network()
-    test_file, selection = sys.argv[7], sys.argv[8:]
+    test_budget_s, test_file, selection = float(sys.argv[7]), sys.argv[8], sys.argv[9:]
     here = os.getcwd()
     sys.path.insert(0, here)
+    import signal
+
     import pytest
+
+    class TestBudget:
+        """Each test's own wall-clock budget: SIGALRM raises TimeoutError inside it."""
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_call(self, item):
+            def expire(signum, frame):
+                raise TimeoutError(f"the test ran longer than {test_budget_s:g} s")
+
+            previous = signal.signal(signal.SIGALRM, expire)
+            signal.setitimer(signal.ITIMER_REAL, test_budget_s)
+            try:
+                yield
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
 
     recorder = Recorder()
     arguments = [
@@ -79,7 +100,7 @@ def main():
         test_file, *selection,
     ]  # fmt: skip
     try:
-        exit_code = int(pytest.main(arguments, plugins=[recorder]))
+        exit_code = int(pytest.main(arguments, plugins=[recorder, TestBudget()]))
     except BaseException as exc:  # noqa: BLE001 - SystemExit from the code under test too
         recorder.collection_errors.append(f"{type(exc).__name__}: {exc}"[:2000])
         exit_code = 3

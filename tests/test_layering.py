@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = (
     "core", "store", "ingest", "detectors", "sandbox", "vector_memory",
-    "quality_gates", "training", "registry", "labeling_ui", "orchestration",
+    "quality_gates", "training", "yardstick", "registry", "labeling_ui", "orchestration",
 )  # fmt: skip
 
 

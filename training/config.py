@@ -84,6 +84,28 @@ class EvalSettings(_Strict):
     reward: RewardConfig = Field(default_factory=RewardConfig)
 
 
+class SuiteSettings(_Strict):
+    """The executable security suite (`yardstick`): which suite, and how each task is sampled."""
+
+    path: str | None = Field(None, description="a suite folder (CWEval layout); None: bundled")
+    samples_per_task: int = Field(1, ge=1, description="n samples per task; func@k needs n >= k")
+    k: int = Field(1, ge=1)
+    max_new_tokens: int = Field(384, ge=8)
+    temperature: float = Field(0.2, gt=0)
+    seed: int = 0
+    max_tasks: int = Field(200, ge=1)
+    workers: int = Field(2, ge=1, description="sandboxed test runs at once")
+
+    @model_validator(mode="after")
+    def _enough_samples_for_k(self) -> SuiteSettings:
+        if self.k > self.samples_per_task:
+            raise ValueError(
+                f"k={self.k} needs at least {self.k} samples per task "
+                f"(samples_per_task={self.samples_per_task})"
+            )
+        return self
+
+
 class PromotionSettings(_Strict):
     utility_tolerance: float = Field(
         0.02, ge=0, le=1, description="how much utility a challenger may lose and still win"
@@ -104,6 +126,7 @@ class TrainConfig(_Strict):
     dpo: DPOSettings = Field(default_factory=DPOSettings)
     grpo: GRPOSettings = Field(default_factory=GRPOSettings)
     evaluation: EvalSettings = Field(default_factory=EvalSettings)
+    suite: SuiteSettings = Field(default_factory=SuiteSettings)
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from orchestration.cli import (
     memory_commands,
     model_commands,
     review_commands,
+    yardstick_commands,
 )
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ for stage in (
     review_commands,
     gate_commands,
     model_commands,
+    yardstick_commands,
 ):
     app.add_typer(stage.app)
 

@@ -15,8 +15,19 @@ from sqlalchemy.engine import make_url
 from core.settings import Settings, load_settings
 from store import FindingsStore
 from store.errors import StoreError
+from training.config import TrainConfigError, load_config
 
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="training config YAML (default: FLYWHEEL_TRAIN_CONFIG or tiny.yaml)"
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="override a config value, e.g. --set grpo.max_steps=50"),
+]
 
 # soft_wrap: messages name files and URLs, which must stay whole to be copied or grepped.
 out = Console(soft_wrap=True)
@@ -70,3 +81,12 @@ def shown(url: str) -> str:
 
 def short(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def train_config_or_exit(settings: Settings, path: Path | None, overrides: list[str] | None):
+    """The training configuration (the file given, else FLYWHEEL_TRAIN_CONFIG, else the tiny
+    demo's), or exit status 2 naming the file and the key that is wrong."""
+    try:
+        return load_config(path or settings.train_config, overrides)
+    except TrainConfigError as error:
+        raise fail(str(error)) from None

@@ -12,8 +12,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from core.settings import Settings
-from orchestration.cli.console import JsonOption, err, fail, out, settings_or_exit, store_or_exit
+from orchestration.cli.console import (
+    ConfigOption,
+    JsonOption,
+    SetOption,
+    err,
+    fail,
+    out,
+    settings_or_exit,
+    store_or_exit,
+    train_config_or_exit,
+)
 from orchestration.retraining import (
     TrainingRefused,
     evaluate_against,
@@ -28,21 +37,9 @@ from registry.tracking import RegistryError
 from store.snapshots import load_items
 from training.base_model import TinySpec
 from training.base_model import build_tiny as build_tiny_model
-from training.config import TrainConfigError, load_config
 from training.datasets import build_datasets
 from training.model_io import ModelLoadError, load_model
 from training.trainers import TrainingError
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="training config YAML (default: FLYWHEEL_TRAIN_CONFIG or tiny.yaml)"
-    ),
-]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", help="override a config value, e.g. --set grpo.max_steps=50"),
-]
 
 base_model_app = typer.Typer(help="Base models: build the tiny local demo model.")
 datasets_app = typer.Typer(help="Training datasets from a gate-passing snapshot.")
@@ -52,14 +49,6 @@ app = typer.Typer()
 app.add_typer(base_model_app, name="base-model")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(models_app, name="models")
-
-
-def _config(settings: Settings, path: Path | None, overrides: list[str] | None):
-
-    try:
-        return load_config(path or settings.train_config, overrides)
-    except TrainConfigError as error:
-        raise fail(str(error)) from None
 
 
 @base_model_app.command("build-tiny")
@@ -128,7 +117,7 @@ def train(
     `champion` only when it is less vulnerable without losing utility. Exit 2: refused."""
 
     settings = settings_or_exit()
-    loaded = _config(settings, config, overrides)
+    loaded = train_config_or_exit(settings, config, overrides)
     store = store_or_exit(settings)
     try:
         snapshot_id = snapshot if snapshot is not None else latest_passing_snapshot(store.engine)
@@ -183,7 +172,7 @@ def evaluate(
     same prompts, same seeds: vulnerability rate (per CWE), utility, refusals."""
 
     settings = settings_or_exit()
-    loaded = _config(settings, config, overrides)
+    loaded = train_config_or_exit(settings, config, overrides)
     store = store_or_exit(settings)
     try:
         snapshot_id = snapshot if snapshot is not None else latest_passing_snapshot(store.engine)
