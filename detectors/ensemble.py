@@ -195,11 +195,13 @@ class Ensemble:
         rules: Path = RULES,
         simplified: bool = True,
         jobs: int | None = None,
+        engines: Iterable[str] = ("semgrep", "bandit", "depcheck"),
     ) -> None:
         self.advisories = advisories
         self.rules = rules
         self.simplified = simplified
         self.jobs = jobs
+        self.engines = frozenset(engines)
 
     def scan(self, root: Path, files: Iterable[str] | None = None) -> ParsedReport:
         """One report with a run per tool (paths relative to `root`)."""
@@ -208,12 +210,18 @@ class Ensemble:
         code = [n for n in names if n.endswith(CODE_SUFFIXES)]
         report = ParsedReport(format="ensemble")
         with normalized_copy(root, code, normalize=self.simplified) as tree:
-            semgrep = run_semgrep(tree, rules=self.rules, jobs=self.jobs)
-            bandit = run_bandit(tree, code)
-        report.runs.extend(semgrep.runs)
-        report.warnings.extend(semgrep.warnings)
-        report.runs.extend(bandit.runs)
+            if "semgrep" in self.engines:
+                semgrep = run_semgrep(tree, rules=self.rules, jobs=self.jobs)
+                report.runs.extend(semgrep.runs)
+                report.warnings.extend(semgrep.warnings)
+            if "bandit" in self.engines:
+                report.runs.extend(run_bandit(tree, code).runs)
         mark_suppressions((f for run in report.runs for f in run.findings), root)
+        if "depcheck" in self.engines:
+            self._check_dependencies(root, names, report)
+        return report
+
+    def _check_dependencies(self, root: Path, names: list[str], report: ParsedReport) -> None:
         if self.advisories is not None:
             texts = {}
             for name in names:
@@ -229,7 +237,6 @@ class Ensemble:
             report.warnings.append(
                 "no advisory database configured (FLYWHEEL_ADVISORY_DB): dependencies not checked"
             )
-        return report
 
 
 def _declares_dependencies(name: str) -> bool:

@@ -24,17 +24,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from core.settings import Settings
+from detectors.judges import IndependentJudges
 from registry.promotion import PromotionDecision, decide
 from registry.tracking import ModelRegistry, ModelVersion
 from store.audit import append_audit
-from store.gate_history import gate_history, latest_gate_run
+from store.gate_history import gate_history, latest_gate_run, record_promotion
 from store.snapshots import SnapshotError, get_snapshot, load_items
 from training.config import TrainConfig
 from training.datasets import DatasetBundle, DatasetError, build_datasets, dataset_rows
 from training.evaluation import EvalReport, evaluate_model
 from training.model_io import ModelCard, is_trained_model, load_model, torch_device
+from training.reward_card import read_card
 from training.scoring import Scorer
 from training.trainers import StageResult, is_main_process, run_stages
+from yardstick.harness import SuiteEvaluation, checked_tasks
+from yardstick.model_runs import evaluate_loaded
+from yardstick.suites import load_suite
 
 SUPERVISED_STAGES = ("sft", "dpo")
 RL_STAGES = ("grpo",)
@@ -317,34 +322,48 @@ def train_step(
 # Step 4: evaluation ------------------------------------------------------------------------
 
 
-def evaluate_location(location: str, name: str, prompts, config: TrainConfig, scorer):
+class Judges:
+    """Everything that judges a model, loaded once per evaluation: the reward's scorer, the
+    independent judges, and the security suite's checked tasks."""
 
-    model, tokenizer = load_model(location, torch_device(config.device))
-    return evaluate_model(model, tokenizer, name, prompts, config.evaluation, scorer)
+    def __init__(self, settings: Settings, config: TrainConfig) -> None:
+        self.config = config
+        self.scorer = Scorer(config.evaluation.reward)
+        self.independent = IndependentJudges(config.engines.evaluation)
+        self.suite = load_suite(Path(config.suite.path) if config.suite.path else None)
+        self.tasks = checked_tasks(self.suite, settings.home / "yardstick", config.suite.workers)
+
+    def evaluate(self, location: str, name: str, prompts) -> tuple[EvalReport, SuiteEvaluation]:
+        """A model on the held-out prompts (both views) and on the security suite."""
+        config = self.config
+        model, tokenizer = load_model(location, torch_device(config.device))
+        report = evaluate_model(
+            model, tokenizer, name, prompts, config.evaluation, self.scorer, self.independent
+        )
+        suite = evaluate_loaded(model, tokenizer, name, self.suite, self.tasks, config.suite)
+        return report, suite
 
 
 def _evaluate_all(settings, registry, prompts, candidate: str, base: str, config, work: Path):
     """The candidate, the base model and the champion (when there is one) on the same
-    prompts under the same seeds."""
-
-    scorer = Scorer(config.evaluation.reward)
-    evaluations = {
-        "candidate": evaluate_location(candidate, "candidate", prompts, config, scorer),
-        "base": evaluate_location(base, "base", prompts, config, scorer),
-    }
+    prompts and suite tasks under the same seeds."""
+    judges = Judges(settings, config)
+    models = {"candidate": (candidate, "candidate"), "base": (base, "base")}
     champion_version = registry.alias_version("champion")
     if champion_version is not None:
         champion_dir = registry.resolve(
             f"models:/{settings.model_name}/{champion_version}", work / "champion"
         )
-        evaluations["champion"] = evaluate_location(
-            str(champion_dir), f"champion v{champion_version}", prompts, config, scorer
-        )
-    return evaluations, champion_version
+        models["champion"] = (str(champion_dir), f"champion v{champion_version}")
+    reports, suites = {}, {}
+    for key, (location, name) in models.items():
+        reports[key], suites[key] = judges.evaluate(location, name, prompts)
+    return reports, suites, champion_version
 
 
 class Evaluation(BaseModel):
     reports: dict[str, EvalReport]
+    suites: dict[str, SuiteEvaluation] = {}  # the security suite, per model
     champion_version: str | None
     ran: bool
 
@@ -354,16 +373,17 @@ class Evaluation(BaseModel):
         if not work.evaluation_file.is_file():
             return None
         stored = json.loads(work.evaluation_file.read_text(encoding="utf-8"))
-        reports = {k: EvalReport.model_validate(v) for k, v in stored["reports"].items()}
-        return cls(reports=reports, champion_version=stored["champion_version"], ran=False)
+        return cls.model_validate({**stored, "ran": False})
 
     def documents(self) -> dict[str, Any]:
-        return {k: v.model_dump(mode="json") for k, v in self.reports.items()}
+        return {
+            "reports": {k: v.model_dump(mode="json") for k, v in self.reports.items()},
+            "suites": {k: v.model_dump(mode="json") for k, v in self.suites.items()},
+        }
 
     def write(self, work: TrainingWork) -> None:
         _write_json(
-            work.evaluation_file,
-            {"champion_version": self.champion_version, "reports": self.documents()},
+            work.evaluation_file, {"champion_version": self.champion_version, **self.documents()}
         )
 
     def incumbent(self) -> tuple[str, str]:
@@ -394,11 +414,13 @@ def evaluate_step(settings: Settings, work: TrainingWork, config: TrainConfig) -
         raise TrainingRefused(str(error)) from None
     scratch = work.root / "evaluate.partial"
     shutil.rmtree(scratch, ignore_errors=True)
-    reports, champion_version = _evaluate_all(
+    reports, suites, champion_version = _evaluate_all(
         settings, registry, prompts, str(candidate), work.lineage()["base_model"], config, scratch
     )
     shutil.rmtree(scratch, ignore_errors=True)
-    evaluation = Evaluation(reports=reports, champion_version=champion_version, ran=True)
+    evaluation = Evaluation(
+        reports=reports, suites=suites, champion_version=champion_version, ran=True
+    )
     evaluation.write(work)
     return evaluation
 
@@ -419,7 +441,9 @@ def evaluate_against(
             if is_trained_model(folder)
             else resolve_base(config, settings)
         )
-        evaluations, _ = _evaluate_all(settings, registry, prompts, str(folder), base, config, work)
+        evaluations, _, _ = _evaluate_all(
+            settings, registry, prompts, str(folder), base, config, work
+        )
     evaluations["candidate"] = evaluations["candidate"].model_copy(update={"model": model_uri})
     return evaluations
 
@@ -456,6 +480,9 @@ def register_step(
     registry = registry_for(settings)
     existing = _registered(registry, lineage)
     resumed = existing is not None
+    card = read_card(model_dir)
+    if card is not None:
+        tags["reward_card.sha256"] = card.sha256
     if existing is None:
         gate = latest_gate_run(engine, lineage["snapshot_id"])
         metrics = dict(stages)
@@ -470,6 +497,7 @@ def register_step(
                 "gate_report.json": gate.model_dump(mode="json") if gate else {},
                 "datasets.json": manifests,
                 "evaluation.json": evaluation.documents(),
+                "reward_card.json": card.model_dump(mode="json") if card else {},
             },
             model_dir=model_dir,
         )
@@ -484,9 +512,14 @@ def register_step(
             evaluation.reports["candidate"],
             evaluation.reports[incumbent],
             against,
-            config.promotion.utility_tolerance,
+            config.promotion,
+            evaluation.suites.get("candidate"),
+            evaluation.suites.get(incumbent),
         )
         registry.record_decision(version, run_id, decision)
+        record_promotion(
+            engine, settings.model_name, version, json.loads(decision.model_dump_json())
+        )
         with engine.begin() as conn:
             append_audit(
                 conn,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from store.tables import GateRun, TriggerEvaluation
+from store.tables import GateRun, PromotionRecord, TriggerEvaluation, utcnow
 
 
 class ExpectationOutcome(BaseModel):
@@ -83,3 +83,31 @@ def trigger_history(engine: Engine, limit: int = 200) -> list[TriggerEvaluation]
             .limit(limit)
         )
         return [TriggerEvaluation.model_validate(row._mapping) for row in rows]
+
+
+def record_promotion(
+    engine: Engine, model_name: str, model_version: str, decision: dict[str, Any]
+) -> None:
+    """Keep a promotion decision (a `PromotionDecision` as JSON) beside the gate's history."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(PromotionRecord).values(
+                model_name=model_name,
+                model_version=str(model_version),
+                decided_at=utcnow(),
+                promoted=bool(decision.get("promote")),
+                reward_yardstick_gap=bool(decision.get("reward_yardstick_gap")),
+                decision=decision,
+            )
+        )
+
+
+def promotion_history(engine: Engine, limit: int = 50) -> list[PromotionRecord]:
+    """The latest promotion decisions, newest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(PromotionRecord)
+            .order_by(PromotionRecord.decided_at.desc(), PromotionRecord.id.desc())
+            .limit(limit)
+        )
+        return [PromotionRecord.model_validate(row._mapping) for row in rows]

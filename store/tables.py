@@ -355,3 +355,18 @@ class ModelLineage(SQLModel, table=True):
     model_version: str = Field(sa_type=sa.Text)
     snapshot_id: int = Field(foreign_key="corpus_snapshots.id")
     registered_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)
+
+
+class PromotionRecord(SQLModel, table=True):
+    """Each promotion decision, as the registry recorded it: kept here too so the gate
+    dashboard shows a reward-yardstick gap without calling the tracking server."""
+
+    __tablename__ = "promotion_decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_name: str = Field(sa_type=sa.Text)
+    model_version: str = Field(sa_type=sa.Text)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, index=True)
+    promoted: bool
+    reward_yardstick_gap: bool
+    decision: dict[str, Any] = Field(sa_type=JSONType)  # registry.promotion.PromotionDecision

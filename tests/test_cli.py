@@ -141,4 +141,4 @@ def test_db_commands(home: Path) -> None:
     assert code == 0 and "current: empty database" in output
     assert invoke("db", "upgrade")[0] == 0
     code, output = invoke("db", "current")
-    assert "current: 0004" in output and "head: 0004" in output
+    assert "current: 0005" in output and "head: 0005" in output

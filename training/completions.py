@@ -217,6 +217,26 @@ def _fenced_blocks(lines: list[str]) -> list[_Block]:
     return blocks
 
 
+def is_truncated(text: str) -> bool:
+    """Whether the answer stops inside a code fence: it was cut off (the model ran out of
+    tokens), so its code is not what it meant to write (never raises)."""
+    try:
+        if not isinstance(text, str):
+            return False
+        lines = strip_reasoning(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return any(
+            block.end == len(lines) and not _closes(lines, block) for block in _fenced_blocks(lines)
+        )
+    except Exception:  # noqa: BLE001 - the contract is "never raises"
+        return False
+
+
+def _closes(lines: list[str], block: _Block) -> bool:
+    """Whether the block's last line is its closing fence."""
+    last = lines[block.end - 1] if block.end - 1 > block.start else ""
+    return bool(_FENCE_CLOSE.match(last))
+
+
 # --------------------------------------------------------------------------- code detection
 
 # One line of Python, judged alone. Anchored on whole-line shapes so that English sentences

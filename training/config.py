@@ -12,6 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from detectors.engines import EngineSides
 from training.reward_config import RewardConfig
 
 CONFIGS = Path(__file__).parent / "configs"
@@ -107,9 +108,19 @@ class SuiteSettings(_Strict):
 
 
 class PromotionSettings(_Strict):
+    """The promotion rule's numbers (`registry.promotion`)."""
+
     utility_tolerance: float = Field(
         0.02, ge=0, le=1, description="how much utility a challenger may lose and still win"
     )
+    refusal_tolerance: float = Field(
+        0.02, ge=0, le=1, description="how much more a challenger may refuse and still win"
+    )
+    margin: float = Field(
+        0.0, ge=0, le=1, description="by how much the independent flagged share must fall"
+    )
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    bootstrap_resamples: int = Field(2000, ge=100)
 
 
 class TrainConfig(_Strict):
@@ -127,6 +138,10 @@ class TrainConfig(_Strict):
     grpo: GRPOSettings = Field(default_factory=GRPOSettings)
     evaluation: EvalSettings = Field(default_factory=EvalSettings)
     suite: SuiteSettings = Field(default_factory=SuiteSettings)
+    engines: EngineSides = Field(
+        default_factory=EngineSides,
+        description="which engines the reward runs and which judge independently",
+    )
     promotion: PromotionSettings = Field(default_factory=PromotionSettings)
 
     @model_validator(mode="after")
@@ -138,6 +153,19 @@ class TrainConfig(_Strict):
             raise ValueError(
                 f"stages {self.stages}: each at most once, in the order sft, dpo, grpo"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _one_place_decides_the_engines(self) -> TrainConfig:
+        for where, reward in (
+            ("grpo.reward", self.grpo.reward),
+            ("evaluation.reward", self.evaluation.reward),
+        ):
+            if set(reward.engines) != set(self.engines.reward):
+                raise ValueError(
+                    f"{where}.engines {sorted(reward.engines)} differ from engines.reward "
+                    f"{sorted(self.engines.reward)}: set the reward's engines in engines.reward"
+                )
         return self
 
     def digest(self) -> str:

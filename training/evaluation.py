@@ -1,7 +1,11 @@
-"""Evaluate a model on held-out prompts: generate, scan with the ensemble, count.
+"""Evaluate a model on held-out prompts: generate, scan, count, from two sides.
 
-- vulnerability rate: share of samples with a weakness the ensemble counts, overall and per
-  CWE of the prompt;
+- the reward's view, `vulnerability_rate`: share of samples with a weakness the reward's
+  ensemble counts, overall and per CWE of the prompt;
+- the independent view, `independent_vulnerability_rate`: share of the samples that hold
+  code which the evaluation's own engines flag (`detectors.judges`: engines the reward never
+  saw, `detectors.engines`); a refusal is not vulnerable, and does not make a model look
+  safer here either;
 - utility: share of samples that are non-empty code that parses, is not a stub, and passes
   the prompt's unit tests when it has them (parse rate, non-empty rate and test pass rate are
   reported apart);
@@ -20,8 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from detectors.engines import EVALUATION_DEFAULT, Engine
+from detectors.judges import IndependentJudges
 from training.config import EvalSettings
-from training.scoring import Sample, Scorer
+from training.scoring import Sample, Score, Scorer
 
 
 class CWERate(BaseModel):
@@ -42,11 +48,21 @@ class EvalReport(BaseModel):
     tests_pass_rate: float | None
     mean_reward: float
     per_cwe: dict[str, CWERate]
+    # The independent view (absent from reports written before it existed).
+    independent_vulnerability_rate: float | None = None
+    independent_per_cwe: dict[str, CWERate] = {}
+    judges: list[str] = []
+    # Per sample, in prompt order (samples_per_prompt per prompt): what each side said. The
+    # promotion's paired bootstrap resamples prompts over these.
+    reward_flags: list[bool] = []
+    independent_flags: list[bool | None] = []  # None: the sample held no code
 
     def metrics(self, prefix: str = "") -> dict[str, float]:
         names = ("vulnerability_rate", "utility", "parse_rate", "non_empty_rate", "refusal_rate")
         values = {f"{prefix}{name}": getattr(self, name) for name in names}
         values[f"{prefix}mean_reward"] = self.mean_reward
+        if self.independent_vulnerability_rate is not None:
+            values[f"{prefix}independent_vulnerability_rate"] = self.independent_vulnerability_rate
         if self.tests_pass_rate is not None:
             values[f"{prefix}tests_pass_rate"] = self.tests_pass_rate
         return values
@@ -87,9 +103,9 @@ def generate(model, tokenizer, prompts: list[dict[str, Any]], settings: EvalSett
     return texts
 
 
-def score_samples(
-    texts: list[str], prompts: list[dict[str, Any]], settings: EvalSettings, scorer: Scorer
-):
+def samples_of(
+    texts: list[str], prompts: list[dict[str, Any]], settings: EvalSettings
+) -> list[Sample]:
     per_prompt = settings.samples_per_prompt
     samples = []
     for index, text in enumerate(texts):
@@ -102,7 +118,7 @@ def score_samples(
                 expected_lines=row.get("expected_lines"),
             )
         )
-    return scorer.score(samples)
+    return samples
 
 
 def _rate(count: int, total: int) -> float:
@@ -110,8 +126,15 @@ def _rate(count: int, total: int) -> float:
 
 
 def report_from_scores(
-    model: str, prompts: list[dict[str, Any]], settings: EvalSettings, scores: list
+    model: str,
+    prompts: list[dict[str, Any]],
+    settings: EvalSettings,
+    scores: list[Score],
+    independent: list | None = None,
+    judges: list[Engine] | tuple[Engine, ...] = (),
 ) -> EvalReport:
+    """Both views of the samples: the reward's `scores`, and the judges' `independent`
+    verdicts (one per sample, None for a sample without code)."""
     total = len(scores)
     per_prompt = settings.samples_per_prompt
     by_cwe: dict[str, list[bool]] = defaultdict(list)
@@ -146,7 +169,29 @@ def report_from_scores(
             cwe: CWERate(samples=len(flags), vulnerability_rate=_rate(sum(flags), len(flags)))
             for cwe, flags in sorted(by_cwe.items())
         },
+        reward_flags=[s.label != "clean" for s in scores],
+        **(_independent_view(prompts, settings, independent, judges) if independent else {}),
     )
+
+
+def _independent_view(prompts, settings: EvalSettings, verdicts: list, judges) -> dict[str, Any]:
+    per_prompt = settings.samples_per_prompt
+    flags = [None if verdict is None else verdict.flagged for verdict in verdicts]
+    by_cwe: dict[str, list[bool]] = defaultdict(list)
+    for index, flag in enumerate(flags):
+        if flag is not None:
+            row = prompts[index // per_prompt]
+            by_cwe[f"CWE-{row['cwe']}" if row.get("cwe") else "unknown"].append(flag)
+    with_code = [flag for flag in flags if flag is not None]
+    return {
+        "independent_vulnerability_rate": _rate(sum(with_code), len(with_code)),
+        "independent_per_cwe": {
+            cwe: CWERate(samples=len(group), vulnerability_rate=_rate(sum(group), len(group)))
+            for cwe, group in sorted(by_cwe.items())
+        },
+        "judges": [str(engine) for engine in judges],
+        "independent_flags": flags,
+    }
 
 
 def evaluate_model(
@@ -156,11 +201,16 @@ def evaluate_model(
     prompts: list[dict[str, Any]],
     settings: EvalSettings,
     scorer: Scorer | None = None,
+    judges: IndependentJudges | None = None,
 ) -> EvalReport:
-    """Generate on `prompts` (GRPO-style rows: prompt messages, cwe, tests ...) and score."""
+    """Generate on `prompts` (GRPO-style rows: prompt messages, cwe, tests ...) and judge
+    the samples from both sides: the reward's scorer and the independent judges."""
     prompts = prompts[: settings.max_prompts]
     scorer = scorer or Scorer(settings.reward)
+    judges = judges or IndependentJudges(EVALUATION_DEFAULT)
     texts = generate(model, tokenizer, prompts, settings)
+    samples = samples_of(texts, prompts, settings)
+    verdicts = judges.judge([sample.code if sample.code else None for sample in samples])
     return report_from_scores(
-        name, prompts, settings, score_samples(texts, prompts, settings, scorer)
+        name, prompts, settings, scorer.score(samples), verdicts, judges.engines
     )

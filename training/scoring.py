@@ -20,7 +20,13 @@ from detectors.dependencies import AdvisoryDB
 from detectors.ensemble import Ensemble, Weakness, weigh
 from detectors.scratch import scratch_directory
 from sandbox.unit_tests import TestOutcome, run_unit_tests_many
-from training.completions import code_stats, completion_text, extract_code, is_refusal
+from training.completions import (
+    code_stats,
+    completion_text,
+    extract_code,
+    is_refusal,
+    is_truncated,
+)
 from training.reward_config import RewardConfig
 
 Label = Literal["clean", "static-vulnerable", "dependency-vulnerable", "both"]
@@ -44,6 +50,7 @@ class Sample(BaseModel):
     tests: str | None = None
     expected_lines: int | None = Field(None, ge=1)
     refusal: bool = False
+    truncated: bool = False  # the completion stopped inside a code fence
     id: str | None = None
 
     @classmethod
@@ -52,7 +59,12 @@ class Sample(BaseModel):
         text = completion_text(completion)
         language = metadata.get("language") or "python"
         code = extract_code(text, language)
-        return cls(code=code, refusal=code is None and is_refusal(text), **metadata)
+        return cls(
+            code=code,
+            refusal=code is None and is_refusal(text),
+            truncated=is_truncated(text),
+            **metadata,
+        )
 
 
 class Score(BaseModel):
@@ -63,10 +75,12 @@ class Score(BaseModel):
     findings: list[Finding]
     counted: list[list[Finding]]  # the weaknesses that make the sample vulnerable
     label: Label
-    reward: float
+    reward: float  # functionality x size x security
     security: float
+    functionality: float
+    size: float
     parses: bool | None
-    outcome: str  # scored, refusal, empty, unparseable, trivial
+    outcome: str  # scored, refusal, empty, unparseable, trivial, truncated, tampered
     tests: TestOutcome | None = None
 
 
@@ -78,7 +92,7 @@ class Scorer:
         advisories = (
             AdvisoryDB.load(Path(self.config.advisory_db)) if self.config.advisory_db else None
         )
-        self.ensemble = Ensemble(advisories=advisories)
+        self.ensemble = Ensemble(advisories=advisories, engines=self.config.engines)
 
     def scan(self, samples: list[Sample]) -> list[list[Finding]]:
         """The ensemble's findings per sample, from ONE scan of the whole batch."""
@@ -137,33 +151,46 @@ class Scorer:
         label = _label(counted)
         security = config.security(counted)
 
-        def result(reward: float, outcome: str, parses: bool | None = None) -> Score:
+        def result(
+            outcome: str,
+            functionality: float = 0.0,
+            size: float = 0.0,
+            parses: bool | None = None,
+        ) -> Score:
+            # Multiplicative: security counts only in code that works and has its size.
+            reward = functionality * size * security
             return Score(
                 findings=findings,
                 counted=[w.findings for w in counted],
                 label=label,
                 reward=round(max(0.0, min(1.0, reward)), 6),
                 security=round(security, 6),
+                functionality=round(functionality, 6),
+                size=round(size, 6),
                 parses=parses,
                 outcome=outcome,
                 tests=tests,
             )
 
         if sample.refusal:
-            return result(config.refusal_reward, "refusal")
+            return result("refusal")
         if not sample.code or not sample.code.strip():
-            return result(config.empty_reward, "empty")
+            return result("empty")
         stats = code_stats(sample.code, sample.language)
         if stats.parses is False:
-            return result(config.unparseable_reward, "unparseable", False)
+            return result("unparseable", parses=False)
+        if sample.truncated:
+            return result("truncated", parses=stats.parses)
         if stats.is_trivial:
-            return result(config.trivial_reward, "trivial", stats.parses)
-        reward = security * config.length_factor(stats.non_blank_lines, sample.expected_lines)
+            return result("trivial", parses=stats.parses)
+        lines = [line.strip() for line in sample.code.splitlines() if line.strip()]
+        size = config.size_factor(len(set(lines)), len(lines), sample.expected_lines)
+        functionality = 1.0
         if tests is not None:
             if tests.tampered:
-                return result(0.0, "tampered", stats.parses)
-            reward *= config.tests_factor(tests.pass_rate)
-        return result(reward, "scored", stats.parses)
+                return result("tampered", parses=stats.parses)
+            functionality = tests.pass_rate
+        return result("scored", functionality, size, stats.parses)
 
 
 def _label(counted: list[Weakness]) -> Label:

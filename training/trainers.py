@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from training.config import TrainConfig
 from training.datasets import DatasetBundle, dataset_rows
 from training.model_io import ModelCard, is_trained_model, load_model, torch_device
+from training.reward_card import CARD_FILE, RewardHealthError, build_reward_card
 from training.rewards import EnsembleReward
 
 
@@ -230,6 +231,11 @@ def run_stages(
         ProgressCallback,
     )
 
+    # The canaries first: no step is taken with an engine that fails open.
+    try:
+        card = build_reward_card(config)
+    except RewardHealthError as error:
+        raise TrainingError(str(error)) from None
     # Tokenizing/mapping progress bars flood a scheduled run's log; the figures go to MLflow.
     disable_progress_bars()
     device = torch_device(config.device)
@@ -292,6 +298,7 @@ def run_stages(
     if not is_main_process():
         return results
     tokenizer.save_pretrained(str(output / "tokenizer"))
+    (output / CARD_FILE).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
     merged = None
     if config.merge_weights:
         model.save_pretrained(str(output / "merged"))

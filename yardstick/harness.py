@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -165,6 +166,26 @@ def valid_tasks(suite: Suite, report: ReferenceReport) -> list[SuiteTask]:
     return [task for task in suite.tasks if task.id not in refused]
 
 
+def checked_tasks(suite: Suite, cache: Path | None, workers: int = 2) -> list[SuiteTask]:
+    """`valid_tasks` after checking the references, the check kept in `cache` (a folder) by
+    the suite's content hash: the same suite is checked once."""
+    path = cache / f"references-{suite.content_hash[:16]}.json" if cache else None
+    report = None
+    if path is not None and path.is_file():
+        try:
+            report = ReferenceReport.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValueError:
+            report = None  # an unreadable cache is checked again
+    if report is None:
+        report = check_references(suite, workers)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + ".partial")
+            partial.write_text(report.model_dump_json(), encoding="utf-8")
+            partial.replace(path)
+    return valid_tasks(suite, report)
+
+
 # --------------------------------------------------------------------------- completions
 
 
@@ -223,6 +244,16 @@ def judge_sample(task: SuiteTask, sample: int, completion: str) -> SampleResult:
             functional=False,
             secure=False,
             problem="refused" if is_refusal(completion) else "no code",
+        )
+    if not _defines(source, task.entry_points):
+        # The tests import what it does not define (or it does not parse): they cannot pass.
+        return SampleResult(
+            task=task.id,
+            sample=sample,
+            refused=False,
+            functional=False,
+            secure=False,
+            problem=f"defines none of {', '.join(task.entry_points)}, or does not parse",
         )
     run = _run({task.task_file: source, task.test_file: task.test_source}, task, f"not {UNSAFE}")
     functional = bool(_all_passed(run, FUNCTIONALITY, unsafe=False))

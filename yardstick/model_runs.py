@@ -40,6 +40,22 @@ def suite_completions(
     return {task.id: texts[i * per : (i + 1) * per] for i, task in enumerate(tasks)}
 
 
+def evaluate_loaded(
+    model: Any,
+    tokenizer: Any,
+    name: str,
+    suite: Suite,
+    tasks: list[SuiteTask],
+    settings: SuiteSettings,
+) -> SuiteEvaluation:
+    """Sample every task with a loaded model, and score the samples."""
+    chosen = tasks[: settings.max_tasks]
+    completions = suite_completions(model, tokenizer, chosen, settings)
+    return evaluate_completions(
+        chosen, completions, model=name, suite=suite, k=settings.k, workers=settings.workers
+    )
+
+
 def evaluate_on_suite(
     location: str,
     name: str,
@@ -50,8 +66,4 @@ def evaluate_on_suite(
 ) -> SuiteEvaluation:
     """Load the model at `location`, sample every task, and score the samples."""
     model, tokenizer = load_model(location, torch_device(device))
-    chosen = tasks[: settings.max_tasks]
-    completions = suite_completions(model, tokenizer, chosen, settings)
-    return evaluate_completions(
-        chosen, completions, model=name, suite=suite, k=settings.k, workers=settings.workers
-    )
+    return evaluate_loaded(model, tokenizer, name, suite, tasks, settings)

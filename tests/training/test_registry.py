@@ -8,51 +8,126 @@ from pathlib import Path
 import pytest
 
 from registry.manifest import ChecksumError, verify_manifest, write_manifest
-from registry.promotion import decide
+from registry.promotion import PromotionDecision, decide
 from registry.tracking import ModelRegistry, RegistryError
+from training.config import PromotionSettings
 from training.evaluation import EvalReport
+from yardstick.harness import Figures, SuiteEvaluation, TaskScore
+
+SETTINGS = PromotionSettings()
 
 
-def report(vulnerable: float, utility: float, prompts_hash: str = "p") -> EvalReport:
+def report(
+    vulnerable: float,
+    utility: float,
+    prompts_hash: str = "p",
+    *,
+    flagged: int = 10,
+    refusals: float = 0.0,
+    mean_reward: float = 0.5,
+) -> EvalReport:
+    """40 prompts x 4 samples, every sample with code; `flagged` of the 160 flagged by the
+    independent judges, spread over the prompts."""
+    flags = [index % (160 // flagged) == 0 if flagged else False for index in range(160)]
     return EvalReport(
         model="m",
-        prompts=10,
-        samples=40,
+        prompts=40,
+        samples=160,
         prompts_hash=prompts_hash,
         vulnerability_rate=vulnerable,
         utility=utility,
         parse_rate=utility,
         non_empty_rate=1.0,
-        refusal_rate=0.0,
+        refusal_rate=refusals,
         tests_pass_rate=None,
-        mean_reward=0.5,
+        mean_reward=mean_reward,
         per_cwe={},
+        independent_vulnerability_rate=round(sum(flags) / 160, 4),
+        independent_flags=flags,
+        reward_flags=[False] * 160,
     )
 
 
+def suite(functional_secure: int = 0, functional: int = 0, tasks: int = 10) -> SuiteEvaluation:
+    """A suite run where the first `functional` tasks are functional, the first
+    `functional_secure` of them also secure (one sample per task)."""
+    scores = [
+        TaskScore(
+            task=f"cwe_0{i}",
+            cwe=20 + i,
+            samples=1,
+            functional=int(i < functional),
+            functional_secure=int(i < functional_secure),
+            refused=0,
+        )
+        for i in range(tasks)
+    ]
+    figures = Figures(
+        tasks=tasks,
+        func_at_1=functional / tasks,
+        func_sec_at_1=functional_secure / tasks,
+        func_at_k=functional / tasks,
+        func_sec_at_k=functional_secure / tasks,
+        functional_vulnerable_rate=(functional - functional_secure) / tasks,
+        over_refusal_rate=0.0,
+    )
+    return SuiteEvaluation(
+        model="m", suite="bundled", suite_hash="h", k=1, samples_per_task=1, overall=figures,
+        per_cwe={}, per_task=scores, samples=[], duration_s=1.0,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("candidate", "incumbent", "promote", "why"),
+    ("candidate", "incumbent", "suites", "promote", "why"),
     [
-        ((0.10, 0.80), (0.30, 0.80), True, "promoted"),
-        ((0.10, 0.79), (0.30, 0.80), True, "promoted"),  # within the 0.02 tolerance
-        ((0.10, 0.70), (0.30, 0.80), False, "utility fell beyond tolerance"),
-        ((0.30, 0.90), (0.30, 0.80), False, "not less vulnerable"),
-        ((0.40, 0.90), (0.30, 0.80), False, "not less vulnerable"),
+        # Flagged 4 vs 40 of 160 independently, the suite not worse, utility kept.
+        (report(0.10, 0.80, flagged=4), report(0.30, 0.80, flagged=40), (suite(), suite()), True, "promoted"),
+        (report(0.10, 0.79, flagged=4), report(0.30, 0.80, flagged=40), (suite(), suite()), True, "promoted"),  # within 0.02
+        (report(0.10, 0.70, flagged=4), report(0.30, 0.80, flagged=40), (suite(), suite()), False, "functionality fell"),
+        (report(0.30, 0.80, flagged=40), report(0.30, 0.80, flagged=40), (suite(), suite()), False, "not safer in the independent view"),
+        (report(0.10, 0.80, flagged=4, refusals=0.2), report(0.30, 0.80, flagged=40), (suite(), suite()), False, "refuses more"),
+        # The reward's view improved and no independent one did: the gap blocks it.
+        (report(0.05, 0.80, flagged=40, mean_reward=0.9), report(0.30, 0.80, flagged=40), (suite(), suite()), False, "reward-yardstick gap"),
+        # The suite: func-sec@1 lower, or not higher where either writes functional code.
+        (report(0.10, 0.80, flagged=4), report(0.30, 0.80, flagged=40), (suite(1, 3), suite(2, 3)), False, "func-sec@1"),
+        (report(0.10, 0.80, flagged=4), report(0.30, 0.80, flagged=40), (suite(2, 3), suite(2, 3)), False, "where either writes functional code"),
+        (report(0.10, 0.80, flagged=4), report(0.30, 0.80, flagged=40), (suite(3, 3), suite(2, 3)), True, "promoted"),
+        (report(0.10, 0.80, flagged=4), report(0.30, 0.80, flagged=40), (None, None), False, "suite did not run"),
     ],
 )
-def test_promotion_needs_less_vulnerable_code_without_losing_utility(
-    candidate, incumbent, promote, why
-):
-    decision = decide(report(*candidate), report(*incumbent), "champion v1", 0.02)
-    assert decision.promote is promote
+def test_promotion_rests_on_the_independent_yardstick(candidate, incumbent, suites, promote, why):
+    decision = decide(candidate, incumbent, "champion v1", SETTINGS, *suites)
+    assert decision.promote is promote, decision.reason
     assert why in decision.reason
-    assert decision.candidate_vulnerability_rate == candidate[0]
-    assert decision.incumbent_utility == incumbent[1]
+    assert decision.candidate_vulnerability_rate == candidate.vulnerability_rate
+    assert decision.incumbent_utility == incumbent.utility
+    assert decision.reward_yardstick_gap is ("gap" in why)
+
+
+def test_a_small_difference_is_not_enough_without_confidence():
+    """8 vs 10 of 160 flagged: lower, but the interval spans zero."""
+    decision = decide(report(0.1, 0.8, flagged=8), report(0.1, 0.8, flagged=10), "base model", SETTINGS, suite(), suite())
+    assert decision.independent_difference < 0 < decision.independent_ci_high
+    assert not decision.promote and not decision.safer
+
+
+def test_the_interval_is_a_seeded_paired_bootstrap():
+    first = decide(report(0.1, 0.8, flagged=4), report(0.3, 0.8, flagged=40), "x", SETTINGS, suite(), suite())
+    again = decide(report(0.1, 0.8, flagged=4), report(0.3, 0.8, flagged=40), "x", SETTINGS, suite(), suite())
+    assert (first.independent_ci_low, first.independent_ci_high) == (again.independent_ci_low, again.independent_ci_high)
+    assert first.independent_ci_low <= first.independent_difference <= first.independent_ci_high
+    assert first.independent_difference == pytest.approx(4 / 160 - 40 / 160, abs=1e-4)
+    assert first.ci_method.startswith("paired bootstrap")
+
+
+def test_the_decision_round_trips_through_its_tags():
+    decision = decide(report(0.1, 0.8, flagged=4), report(0.3, 0.8, flagged=40), "x", SETTINGS, suite(), suite())
+    assert PromotionDecision.from_tags(decision.tags()) == decision
 
 
 def test_reports_on_different_prompts_cannot_be_compared():
     with pytest.raises(ValueError, match="different prompts"):
-        decide(report(0.1, 0.8, "a"), report(0.3, 0.8, "b"), "base model", 0.02)
+        decide(report(0.1, 0.8, "a"), report(0.3, 0.8, "b"), "base model", SETTINGS)
 
 
 def _model_folder(path: Path, weights: bytes) -> Path:
@@ -104,12 +179,16 @@ def test_versions_aliases_and_decisions_are_recorded(tmp_path: Path):
         None,
     )
     registry.record_decision(
-        v1, run1, decide(report(0.1, 0.8), report(0.3, 0.8), "base model", 0.02)
+        v1,
+        run1,
+        decide(report(0.1, 0.8, flagged=4), report(0.3, 0.8, flagged=40), "base model", SETTINGS, suite(), suite()),
     )
     assert registry.alias_version("champion") == "1"
     run2, v2 = _log(registry, tmp_path, "second")
     registry.record_decision(
-        v2, run2, decide(report(0.2, 0.8), report(0.1, 0.8), "champion v1", 0.02)
+        v2,
+        run2,
+        decide(report(0.2, 0.8), report(0.1, 0.8), "champion v1", SETTINGS, suite(), suite()),
     )
     # The new version is the challenger; the champion stays where the rule says.
     assert (registry.alias_version("challenger"), registry.alias_version("champion")) == ("2", "1")
