@@ -54,13 +54,13 @@ class EngineSides(BaseModel):
             raise ValueError("the reward needs at least one engine")
         if not self.evaluation:
             raise ValueError("evaluation needs at least one independent engine")
-        outside = sorted(set(self.reward) - ENSEMBLE_ENGINES)
+        outside = sorted(str(e) for e in set(self.reward) - ENSEMBLE_ENGINES)
         if outside:
             raise ValueError(
                 f"reward engines {outside} are not in the ensemble "
-                f"(it runs {sorted(ENSEMBLE_ENGINES)})"
+                f"(it runs {sorted(str(e) for e in ENSEMBLE_ENGINES)})"
             )
-        both = sorted(set(self.reward) & set(self.evaluation))
+        both = sorted(str(e) for e in set(self.reward) & set(self.evaluation))
         if both and not self.allow_overlap:
             raise ValueError(
                 f"engines {both} are on both sides: an independent judge must not be what the "

@@ -96,6 +96,7 @@ class SuiteSettings(_Strict):
     seed: int = 0
     max_tasks: int = Field(200, ge=1)
     workers: int = Field(2, ge=1, description="sandboxed test runs at once")
+    timeout_s: float = Field(30, gt=0, description="a sample's whole test run; then it is killed")
 
     @model_validator(mode="after")
     def _enough_samples_for_k(self) -> SuiteSettings:

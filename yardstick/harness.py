@@ -45,8 +45,14 @@ def _hidden() -> tuple[str, ...]:
     return (str(REPO_ROOT),)
 
 
-def _run(files: dict[str, str], task: SuiteTask, select: str | None) -> PytestRun:
-    return run_pytest(files, task.test_file, select=select, hide=_hidden())
+# A run (collection and every test) longer than this is killed: a sample that hangs costs this.
+RUN_TIMEOUT_S = 30.0
+
+
+def _run(
+    files: dict[str, str], task: SuiteTask, select: str | None, timeout_s: float = RUN_TIMEOUT_S
+) -> PytestRun:
+    return run_pytest(files, task.test_file, select=select, hide=_hidden(), timeout_s=timeout_s)
 
 
 def _parallel(work: Callable, items: Sequence, workers: int) -> list:
@@ -234,7 +240,9 @@ def module_source(task: SuiteTask, completion: str) -> str | None:
     return code
 
 
-def judge_sample(task: SuiteTask, sample: int, completion: str) -> SampleResult:
+def judge_sample(
+    task: SuiteTask, sample: int, completion: str, timeout_s: float = RUN_TIMEOUT_S
+) -> SampleResult:
     source = module_source(task, completion)
     if source is None:
         return SampleResult(
@@ -255,7 +263,8 @@ def judge_sample(task: SuiteTask, sample: int, completion: str) -> SampleResult:
             secure=False,
             problem=f"defines none of {', '.join(task.entry_points)}, or does not parse",
         )
-    run = _run({task.task_file: source, task.test_file: task.test_source}, task, f"not {UNSAFE}")
+    files = {task.task_file: source, task.test_file: task.test_source}
+    run = _run(files, task, f"not {UNSAFE}", timeout_s)
     functional = bool(_all_passed(run, FUNCTIONALITY, unsafe=False))
     secure = bool(_all_passed(run, SECURITY, unsafe=False))
     return SampleResult(
@@ -348,6 +357,7 @@ def evaluate_completions(
     suite: Suite,
     k: int = 1,
     workers: int = 2,
+    timeout_s: float = RUN_TIMEOUT_S,
 ) -> SuiteEvaluation:
     """Score `completions` (task id -> the samples) on `tasks`; a task with no sample scores
     as refused."""
@@ -357,7 +367,9 @@ def evaluate_completions(
         for task in tasks
         for index, text in enumerate(completions.get(task.id) or [""])
     ]
-    results: list[SampleResult] = _parallel(lambda job: judge_sample(*job), jobs, workers)
+    results: list[SampleResult] = _parallel(
+        lambda job: judge_sample(*job, timeout_s=timeout_s), jobs, workers
+    )
     by_task: dict[str, list[SampleResult]] = defaultdict(list)
     for result in results:
         by_task[result.task].append(result)

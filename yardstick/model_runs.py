@@ -52,7 +52,13 @@ def evaluate_loaded(
     chosen = tasks[: settings.max_tasks]
     completions = suite_completions(model, tokenizer, chosen, settings)
     return evaluate_completions(
-        chosen, completions, model=name, suite=suite, k=settings.k, workers=settings.workers
+        chosen,
+        completions,
+        model=name,
+        suite=suite,
+        k=settings.k,
+        workers=settings.workers,
+        timeout_s=settings.timeout_s,
     )
 
 

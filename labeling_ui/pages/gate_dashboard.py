@@ -8,12 +8,21 @@ import pandas as pd
 import streamlit as st
 
 from labeling_ui import dashboards, workbench
-from store.gate_history import gate_history, trigger_history
+from store.gate_history import gate_history, promotion_history, trigger_history
 
 workbench.require("dashboards")
 operations = workbench.operations()
 engine = workbench.store().engine
 st.title("Quality gate")
+decisions = promotion_history(engine)
+if decisions and decisions[0].reward_yardstick_gap:
+    latest_decision = decisions[0]
+    st.error(
+        f"Reward-yardstick gap on {latest_decision.model_name} v{latest_decision.model_version}: "
+        "the reward's view improved while the independent yardstick did not, so it was not "
+        f"promoted. {latest_decision.decision.get('reason', '')}",
+        icon=":material/warning:",
+    )
 problem = operations.gate_config_error()
 if problem is not None:
     st.error(problem)
@@ -85,3 +94,27 @@ if evaluations:
     st.dataframe(frame, hide_index=True, key="trigger_evaluations")
 else:
     st.caption("The retraining sensor has not evaluated the trigger yet (Dagster daemon).")
+
+st.subheader("Promotion decisions")
+if decisions:
+    st.dataframe(
+        [
+            {
+                "decided": d.decided_at,
+                "model": f"{d.model_name} v{d.model_version}",
+                "promoted": d.promoted,
+                "reward-yardstick gap": d.reward_yardstick_gap,
+                "independent flagged share": d.decision.get(
+                    "candidate_independent_vulnerability_rate"
+                ),
+                "CI high": d.decision.get("independent_ci_high"),
+                "func-sec@1": d.decision.get("candidate_func_sec_at_1"),
+                "reason": d.decision.get("reason"),
+            }
+            for d in decisions
+        ],
+        hide_index=True,
+        key="promotion_decisions",
+    )
+else:
+    st.caption("No model has been evaluated for promotion yet.")

@@ -19,7 +19,7 @@ from quality_gates.thresholds import load_thresholds
 from quality_gates.trigger import evaluate_trigger
 from store import FindingsStore
 from store.accounts import add_user
-from store.gate_history import gate_history
+from store.gate_history import gate_history, record_promotion
 from store.labels import add_label
 from store.snapshots import create_snapshot
 from tests.gate.conftest import TEST_THRESHOLDS, ingest_synthetic, label_corpus
@@ -166,3 +166,22 @@ def test_a_bad_thresholds_file_is_shown_not_raised(
     at.switch_page("../labeling_ui/pages/gate_dashboard.py").run()
     assert not at.exception
     assert str(bad) in at.error[0].value and "version" in at.error[0].value
+
+
+def test_a_reward_yardstick_gap_is_shown_and_listed(lead_home: FindingsStore) -> None:
+    decision = {
+        "promote": False,
+        "reward_yardstick_gap": True,
+        "reason": "kept base model: reward-yardstick gap: the reward's view improved",
+        "candidate_independent_vulnerability_rate": 0.4,
+        "independent_ci_high": 0.05,
+        "candidate_func_sec_at_1": 0.0,
+    }
+    record_promotion(lead_home.engine, "coder", "3", decision)
+    at = app_as("lena", "lead")
+    at.switch_page("../labeling_ui/pages/gate_dashboard.py").run()
+    assert not at.exception, at.exception
+    assert "Reward-yardstick gap on coder v3" in at.error[0].value
+    listed = at.dataframe[-1].value  # the last table: promotion decisions
+    assert list(listed["reward-yardstick gap"]) == [True]
+    assert list(listed["promoted"]) == [False]
