@@ -17,6 +17,7 @@ import functools
 import importlib.util
 import re
 from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import yaml
@@ -134,8 +135,6 @@ def run_codeshield(root: Path, files: Iterable[str]) -> ParsedReport:
 
 @functools.cache
 def _version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("codeshield")
     except PackageNotFoundError:

@@ -14,6 +14,7 @@ import functools
 import subprocess
 import sys
 from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from core.finding import Finding, ParsedReport, ParsedRun
@@ -122,8 +123,6 @@ def _plugins() -> str:
 
 @functools.cache
 def _version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("dlint")
     except PackageNotFoundError:

@@ -331,7 +331,9 @@ class Judges:
         self.scorer = Scorer(config.evaluation.reward)
         self.independent = IndependentJudges(config.engines.evaluation)
         self.suite = load_suite(Path(config.suite.path) if config.suite.path else None)
-        self.tasks = checked_tasks(self.suite, settings.home / "yardstick", config.suite.workers)
+        self.tasks = checked_tasks(
+            self.suite, settings.home / "yardstick", config.suite.workers, config.suite.max_tasks
+        )
 
     def evaluate(self, location: str, name: str, prompts) -> tuple[EvalReport, SuiteEvaluation]:
         """A model on the held-out prompts (both views) and on the security suite."""

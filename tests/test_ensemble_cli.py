@@ -139,7 +139,7 @@ def test_score_runs_unit_tests(home: Path, tmp_path: Path) -> None:
     assert code == 0, output
     line = json_lines(output)[0]
     assert (line["tests"]["passed"], line["tests"]["total"]) == (1, 2)
-    assert line["reward"] == 0.75
+    assert line["reward"] == 0.5  # functionality (the tests' pass rate) x size x security
 
 
 def test_score_warns_when_dependencies_are_not_checked(home: Path, tmp_path: Path) -> None:

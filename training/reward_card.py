@@ -90,7 +90,21 @@ def engine_version(engine: Engine) -> str | None:
 
 
 def build_reward_card(config: TrainConfig) -> RewardCard:
-    """Check every engine on both sides with the canaries, and describe the reward."""
+    """Check every engine on both sides with the canaries, and describe the reward. Checked
+    once per process and configuration (a run's supervised and RL steps share it)."""
+    key = json.dumps(
+        [config.engines.model_dump(mode="json"), config.grpo.reward.model_dump(mode="json")],
+        sort_keys=True,
+    )
+    if key not in _CHECKED:
+        _CHECKED[key] = _build(config)
+    return _CHECKED[key]
+
+
+_CHECKED: dict[str, RewardCard] = {}
+
+
+def _build(config: TrainConfig) -> RewardCard:
     reward = config.grpo.reward
     advisories = AdvisoryDB.load(Path(reward.advisory_db)) if reward.advisory_db else None
     sides = [(engine, "reward") for engine in config.engines.reward] + [

@@ -172,9 +172,13 @@ def valid_tasks(suite: Suite, report: ReferenceReport) -> list[SuiteTask]:
     return [task for task in suite.tasks if task.id not in refused]
 
 
-def checked_tasks(suite: Suite, cache: Path | None, workers: int = 2) -> list[SuiteTask]:
-    """`valid_tasks` after checking the references, the check kept in `cache` (a folder) by
-    the suite's content hash: the same suite is checked once."""
+def checked_tasks(
+    suite: Suite, cache: Path | None, workers: int = 2, limit: int | None = None
+) -> list[SuiteTask]:
+    """`valid_tasks` of the suite's first `limit` tasks after checking their references, the
+    check kept in `cache` (a folder) by the tasks' content: the same tasks are checked once."""
+    if limit is not None and limit < len(suite.tasks):
+        suite = suite.subset(limit)
     path = cache / f"references-{suite.content_hash[:16]}.json" if cache else None
     report = None
     if path is not None and path.is_file():

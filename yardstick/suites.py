@@ -79,6 +79,11 @@ class Suite(BaseModel):
     def cwes(self) -> list[int]:
         return sorted({task.cwe for task in self.tasks})
 
+    def subset(self, limit: int) -> Suite:
+        """The first `limit` tasks, hashed as their own suite."""
+        tasks = self.tasks[:limit]
+        return self.model_copy(update={"tasks": tasks, "content_hash": _digest(tasks)})
+
 
 def _folder(path: Path) -> Path:
     """The folder holding the task files: PATH itself, or CWEval's `benchmark/core/py`."""
@@ -97,7 +102,6 @@ def load_suite(path: Path | None = None) -> Suite:
     folder = _folder(Path(path) if path is not None else BUNDLED)
     tasks: list[SuiteTask] = []
     refused: list[Refusal] = []
-    digest = hashlib.sha256()
     ids = sorted(
         {p.name[: -len("_task.py")] for p in folder.glob("cwe_*_task.py")}
         | {p.name[: -len("_test.py")] for p in folder.glob("cwe_*_test.py")}
@@ -107,7 +111,6 @@ def load_suite(path: Path | None = None) -> Suite:
         if task is None:
             refused.append(Refusal(task=task_id, reason=reason))
             continue
-        digest.update(task.task_source.encode() + b"\0" + task.test_source.encode() + b"\0")
         tasks.append(task)
     name = "bundled" if folder == BUNDLED else str(path)
     return Suite(
@@ -115,8 +118,15 @@ def load_suite(path: Path | None = None) -> Suite:
         folder=str(folder),
         tasks=tasks,
         refused=refused,
-        content_hash=digest.hexdigest(),
+        content_hash=_digest(tasks),
     )
+
+
+def _digest(tasks: list[SuiteTask]) -> str:
+    digest = hashlib.sha256()
+    for task in tasks:
+        digest.update(task.task_source.encode() + b"\0" + task.test_source.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _read_task(folder: Path, task_id: str) -> tuple[SuiteTask | None, str]:

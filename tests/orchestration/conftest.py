@@ -39,6 +39,7 @@ def fast_config(tmp_path: Path) -> Path:
     config["sft"].update(epochs=1, batch_size=16)
     config["grpo"].update(max_steps=2, batch_size=16)
     config["evaluation"].update(max_prompts=4, samples_per_prompt=2)
+    config["suite"].update(max_tasks=6, max_new_tokens=32)
     path = tmp_path / "fast.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

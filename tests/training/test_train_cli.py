@@ -37,6 +37,10 @@ FAST = [
     "evaluation.max_prompts=4",
     "--set",
     "evaluation.samples_per_prompt=2",
+    "--set",
+    "suite.max_tasks=6",
+    "--set",
+    "suite.max_new_tokens=32",
 ]
 
 

@@ -59,7 +59,7 @@ def test_a_stage_without_examples_is_refused_naming_the_split(tiny_model: Path, 
         ("base_model: [unclosed\n", [], "not valid YAML"),
         ("sft: {}\n", [], "base_model: Field required"),
         ("base_model: x\n", ["novalue"], "expected key.path=value"),
-        ("base_model: x\n", ["grpo.reward.empty_reward=0.9"], "partial credit must stay"),
+        ("base_model: x\n", ["grpo.reward.empty_reward=0.1"], "grpo.reward.empty_reward: Extra inputs are not permitted"),
     ],
 )
 def test_bad_configs_are_refused_naming_the_file_and_key(tmp_path, text, overrides, message):
